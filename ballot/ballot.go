@@ -6,9 +6,10 @@
 // range proof per ciphertext that it encrypts 0 or 1, and a range proof per
 // contest that the sum of its ciphertexts encrypts a number of selections
 // between the contest's minimum and maximum. The ballot names the voter's
-// anonymous credential (package credential) and its Ed25519 key, a
+// anonymous credential (package credential) and its public key, a
 // per-credential sequence number (a re-vote has a higher one; the last ballot
-// counts), and is signed by the credential key.
+// counts), and is signed by the credential key (a Schnorr signature on
+// ristretto255, so that signatures batch with the proofs).
 //
 // Every proof's challenge hashes the election context hash, the joint key,
 // the credential key, the contest and option index, the ciphertext and the
@@ -24,6 +25,7 @@ package ballot
 import (
 	"errors"
 
+	"github.com/gtank/ristretto255"
 	"github.com/urna-vote/urna/crypto/elgamal"
 	"github.com/urna-vote/urna/crypto/proof"
 )
@@ -95,8 +97,10 @@ type Ballot struct {
 	Contests      []*ContestBallot
 	Signature     [SignatureSize]byte
 
-	body []byte // the encoding without the signature
-	hash [32]byte
+	body    []byte // the encoding without the signature
+	hash    [32]byte
+	credKey *ristretto255.Element
+	sig     *proof.Schnorr
 }
 
 // Hash returns the ballot hash: the transcript digest of its encoding without

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/urna-vote/urna/crypto/elgamal"
+	"github.com/urna-vote/urna/crypto/group"
 	"github.com/urna-vote/urna/crypto/proof"
 	"github.com/urna-vote/urna/crypto/transcript"
 )
@@ -14,13 +15,13 @@ import (
 //	version        u8 (= 1)
 //	election       32 bytes
 //	credential     u16 length || bytes (1 ≤ length ≤ 1024)
-//	credential key 32 bytes (Ed25519 public key)
+//	credential key 32 bytes (ristretto255 element, non-identity)
 //	seq            u32 (≥ 1)
 //	contests       u8 count (1 ≤ count ≤ 64), then for each contest:
 //	  index u16, options u16 (1..255), min u16, max u16 (min ≤ max ≤ options)
 //	  for each option: ciphertext (64) || range proof for [0, 1] (224)
 //	  range proof for [min, max]
-//	signature      64 bytes (Ed25519 over the ballot hash)
+//	signature      64 bytes (Schnorr signature over the ballot hash)
 
 // bodyHash computes the ballot hash over the encoding without signature.
 func bodyHash(body []byte) [32]byte {
@@ -105,7 +106,13 @@ func Decode(data []byte) (*Ballot, error) {
 		return nil, fmt.Errorf("%w: credential length %d", ErrMalformed, n)
 	}
 	b.Credential = append([]byte(nil), r.take(n, "credential")...)
-	copy(b.CredentialKey[:], r.take(KeySize, "credential key"))
+	if k := r.take(KeySize, "credential key"); k != nil {
+		copy(b.CredentialKey[:], k)
+		var err error
+		if b.credKey, err = group.DecodeElement(k); err != nil {
+			return nil, fmt.Errorf("%w: credential key: %w", ErrMalformed, err)
+		}
+	}
 	if s := r.take(4, "seq"); s != nil {
 		b.Seq = binary.BigEndian.Uint32(s)
 		if b.Seq == 0 {
@@ -130,6 +137,11 @@ func Decode(data []byte) (*Ballot, error) {
 		return nil, fmt.Errorf("%w: %d trailing bytes", ErrMalformed, len(r.b))
 	}
 	copy(b.Signature[:], data[len(data)-SignatureSize:])
+	sig, err := proof.DecodeSchnorr(b.Signature[:])
+	if err != nil {
+		return nil, fmt.Errorf("%w: signature: %w", ErrMalformed, err)
+	}
+	b.sig = sig
 	b.hash = bodyHash(b.body)
 	return b, nil
 }

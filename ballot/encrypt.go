@@ -4,19 +4,12 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/gtank/ristretto255"
 	"github.com/urna-vote/urna/crypto/elgamal"
 	"github.com/urna-vote/urna/crypto/group"
 	"github.com/urna-vote/urna/crypto/proof"
 	"github.com/urna-vote/urna/crypto/transcript"
 )
-
-// A Signer is the voter's credential key.
-type Signer interface {
-	// PublicKey returns the 32-byte Ed25519 public key.
-	PublicKey() []byte
-	// Sign returns the 64-byte Ed25519 signature of msg.
-	Sign(msg []byte) []byte
-}
 
 // Choices are a voter's plaintext choices: for each contest of the style, for
 // each option, 1 if selected and 0 if not.
@@ -30,6 +23,12 @@ func proofTranscript(ctx *Context, credKey []byte, contest uint16) *transcript.T
 		ElementBytes("key", ctx.Key.Bytes()).
 		Bytes("credential", credKey).
 		Uint("contest", uint64(contest))
+}
+
+// signatureTranscript is what the credential key's Schnorr signature over
+// the ballot hash is bound to.
+func signatureTranscript(hash [32]byte) *transcript.Transcript {
+	return transcript.New("urna/v1/ballot/signature").Bytes("ballot", hash[:])
 }
 
 func optionTranscript(base *transcript.Transcript, option int) *transcript.Transcript {
@@ -79,11 +78,11 @@ func checkStyle(style Style) error {
 }
 
 // Encrypt encrypts and proves choices on the given style, for the credential
-// (its encoding) held by signer, with sequence number seq (1 for a first
+// (its encoding) whose secret key is key, with sequence number seq (1 for a first
 // ballot, higher for each re-vote), and signs the result. It returns the
 // ballot and the secret Opening, which the voter's device keeps to answer a
 // Benaloh challenge and must otherwise destroy.
-func Encrypt(rand io.Reader, ctx *Context, style Style, credential []byte, signer Signer, seq uint32, choices Choices) (*Ballot, *Opening, error) {
+func Encrypt(rand io.Reader, ctx *Context, style Style, credential []byte, key *group.Secret, seq uint32, choices Choices) (*Ballot, *Opening, error) {
 	if err := checkStyle(style); err != nil {
 		return nil, nil, err
 	}
@@ -94,7 +93,8 @@ func Encrypt(rand io.Reader, ctx *Context, style Style, credential []byte, signe
 		return nil, nil, fmt.Errorf("ballot: credential of %d bytes or sequence number %d not allowed", len(credential), seq)
 	}
 	b := &Ballot{Election: ctx.Election, Credential: append([]byte(nil), credential...), Seq: seq}
-	copy(b.CredentialKey[:], signer.PublicKey())
+	pub := ristretto255.NewIdentityElement().ScalarBaseMult(key.Scalar())
+	pub.Encode(b.CredentialKey[:0])
 	op := &Opening{Contests: make([][]OptionOpening, len(style))}
 	for i, c := range style {
 		cb, opened, err := encryptContest(rand, ctx, b.CredentialKey[:], c, choices[i])
@@ -106,7 +106,12 @@ func Encrypt(rand io.Reader, ctx *Context, style Style, credential []byte, signe
 	}
 	b.body = b.encodeBody()
 	b.hash = bodyHash(b.body)
-	copy(b.Signature[:], signer.Sign(b.hash[:]))
+	sig, err := proof.ProveSchnorr(signatureTranscript(b.hash), group.G(), pub, key, rand)
+	if err != nil {
+		return nil, nil, err
+	}
+	copy(b.Signature[:], sig.Bytes())
+	b.credKey, b.sig = pub, sig
 	op.Ballot = b.hash
 	return b, op, nil
 }

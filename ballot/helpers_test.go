@@ -1,7 +1,6 @@
 package ballot
 
 import (
-	"crypto/ed25519"
 	"io"
 	"testing"
 
@@ -10,20 +9,15 @@ import (
 	"github.com/urna-vote/urna/internal/seeded"
 )
 
-// edSigner is a plain Ed25519 credential key for tests.
-type edSigner struct{ priv ed25519.PrivateKey }
-
-func newSigner(t testing.TB, rand io.Reader) *edSigner {
+// newSigner returns a fresh credential secret key for tests.
+func newSigner(t testing.TB, rand io.Reader) *group.Secret {
 	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand)
+	k, err := group.RandomSecret(rand)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &edSigner{priv}
+	return k
 }
-
-func (s *edSigner) PublicKey() []byte      { return s.priv.Public().(ed25519.PublicKey) }
-func (s *edSigner) Sign(msg []byte) []byte { return ed25519.Sign(s.priv, msg) }
 
 // fixture is an election with a known secret key, for tests only.
 type fixture struct {
@@ -55,7 +49,7 @@ func (f *fixture) choices() Choices {
 	return Choices{{0, 0, 1, 0, 0}, {1, 0, 0, 1}, {0, 1, 0}}
 }
 
-func (f *fixture) encrypt(t testing.TB, signer *edSigner, seq uint32, ch Choices) (*Ballot, *Opening) {
+func (f *fixture) encrypt(t testing.TB, signer *group.Secret, seq uint32, ch Choices) (*Ballot, *Opening) {
 	t.Helper()
 	b, op, err := Encrypt(f.rand, f.ctx, f.style, []byte("credential"), signer, seq, ch)
 	if err != nil {

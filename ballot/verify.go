@@ -1,12 +1,12 @@
 package ballot
 
 import (
-	"crypto/ed25519"
 	"fmt"
 	"io"
 
 	"github.com/gtank/ristretto255"
 	"github.com/urna-vote/urna/crypto/elgamal"
+	"github.com/urna-vote/urna/crypto/group"
 	"github.com/urna-vote/urna/crypto/proof"
 )
 
@@ -32,8 +32,8 @@ func (b *Ballot) CheckShape(ctx *Context, style Style) error {
 // VerifySignature checks the credential key's signature over the ballot
 // hash.
 func (b *Ballot) VerifySignature() error {
-	if !ed25519.Verify(ed25519.PublicKey(b.CredentialKey[:]), b.hash[:], b.Signature[:]) {
-		return fmt.Errorf("%w: signature", ErrInvalid)
+	if err := b.sig.Verify(signatureTranscript(b.hash), group.G(), b.credKey); err != nil {
+		return fmt.Errorf("%w: signature: %w", ErrInvalid, err)
 	}
 	return nil
 }
@@ -73,12 +73,13 @@ func (c *ContestBallot) SumCiphertext() *elgamal.Ciphertext {
 	return sum
 }
 
-// AddToBatch adds the equations of every proof of the ballot to batch,
-// after checking its shape. The signature is not part of the batch.
+// AddToBatch adds the equations of the signature and of every proof of the
+// ballot to batch, after checking its shape.
 func (b *Ballot) AddToBatch(batch *proof.Batch, ctx *Context, style Style) error {
 	if err := b.CheckShape(ctx, style); err != nil {
 		return err
 	}
+	b.sig.AddToBatch(batch, signatureTranscript(b.hash), b.credKey, b.CredentialKey[:])
 	for _, c := range b.Contests {
 		base := proofTranscript(ctx, b.CredentialKey[:], c.Index)
 		n := len(c.Selections)
@@ -123,9 +124,6 @@ func VerifyBatch(rand io.Reader, ctx *Context, items []Item) ([]error, error) {
 		return nil, err
 	}
 	for i, it := range items {
-		if errs[i] = it.Ballot.VerifySignature(); errs[i] != nil {
-			continue
-		}
 		errs[i] = it.Ballot.AddToBatch(batch, ctx, it.Style)
 	}
 	if batch.Verify() {

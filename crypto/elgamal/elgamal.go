@@ -75,9 +75,8 @@ func Encrypt(pk *PublicKey, m uint64, r *group.Secret) *Ciphertext {
 // constant time in m and r.
 func EncryptScalar(pk *PublicKey, m *ristretto255.Scalar, r *group.Secret) *Ciphertext {
 	a := ristretto255.NewIdentityElement().ScalarBaseMult(r.Scalar())
-	b := ristretto255.NewIdentityElement().MultiScalarMult(
-		[]*ristretto255.Scalar{m, r.Scalar()},
-		[]*ristretto255.Element{group.G(), pk.K})
+	b := ristretto255.NewIdentityElement().ScalarMult(r.Scalar(), pk.K)
+	b.Add(b, ristretto255.NewIdentityElement().ScalarBaseMult(m))
 	return &Ciphertext{A: a, B: b}
 }
 

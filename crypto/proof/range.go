@@ -82,21 +82,14 @@ func ProveRange(t *transcript.Transcript, pk *elgamal.PublicKey, ct *elgamal.Cip
 	}
 	defer w.Zero()
 	bits := make([]*ristretto255.Scalar, n)
-	// y = B − j·G, stepped down by G from j = lo.
-	y := ristretto255.NewIdentityElement().Set(ct.B)
-	if lo != 0 {
-		y.Subtract(y, ristretto255.NewIdentityElement().ScalarBaseMult(group.ScalarFromUint64(lo)))
-	}
-	g := group.G()
+	mS := group.ScalarFromUint64(m)
 	for d := 0; d < n; d++ {
-		if d > 0 {
-			y.Subtract(y, g)
-		}
 		j := lo + uint64(d)
 		// Simulated branch: random c_d, z_d; a_d = z_d·G − c_d·A,
 		// b_d = z_d·K − c_d·(B − j·G). Real branch: a_d = w·G, b_d = w·K.
 		// Both are u·G + v·A and u·K + v·(B − j·G), with (u, v) chosen in
-		// constant time.
+		// constant time. Since A = r·G and B − j·G = (m − j)·G + r·K, the
+		// prover computes them as (u + v·r)·G and (u + v·r)·K + v·(m − j)·G.
 		if p.c[d], err = group.RandomScalar(rand); err != nil {
 			return nil, err
 		}
@@ -107,10 +100,13 @@ func ProveRange(t *transcript.Transcript, pk *elgamal.PublicKey, ct *elgamal.Cip
 		bits[d] = group.ScalarFromUint64(bit)
 		u := ctSelect(bits[d], w.Scalar(), p.z[d])
 		v := ctSelect(bits[d], ristretto255.NewScalar(), ristretto255.NewScalar().Negate(p.c[d]))
-		p.a[d] = ristretto255.NewIdentityElement().ScalarBaseMult(u)
-		p.a[d].Add(p.a[d], ristretto255.NewIdentityElement().ScalarMult(v, ct.A))
-		p.b[d] = ristretto255.NewIdentityElement().MultiScalarMult(
-			[]*ristretto255.Scalar{u, v}, []*ristretto255.Element{pk.K, y})
+		uvr := ristretto255.NewScalar().Multiply(v, r.Scalar())
+		uvr.Add(uvr, u)
+		vmj := ristretto255.NewScalar().Subtract(mS, group.ScalarFromUint64(j))
+		vmj.Multiply(vmj, v)
+		p.a[d] = ristretto255.NewIdentityElement().ScalarBaseMult(uvr)
+		p.b[d] = ristretto255.NewIdentityElement().ScalarMult(uvr, pk.K)
+		p.b[d].Add(p.b[d], ristretto255.NewIdentityElement().ScalarBaseMult(vmj))
 	}
 	p.enc = make([]byte, 0, RangeSize(lo, hi))
 	for d := 0; d < n; d++ {

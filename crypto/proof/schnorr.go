@@ -12,17 +12,23 @@ import (
 // SchnorrSize is the length of an encoded Schnorr proof.
 const SchnorrSize = 2 * group.Size
 
-// A Schnorr proof shows knowledge of x with X = x·Base.
+// gEnc is the encoding of G, hashed by every proof over base G.
+var gEnc = group.G().Bytes()
+
+// A Schnorr proof shows knowledge of x with X = x·Base. Bound by its
+// transcript to a message, it is a Schnorr signature (ballot signatures).
 //
 //	prover:   w random, R = w·Base, c = H(…, Base, X, R), z = w + c·x
 //	verifier: z·Base == R + c·X
 type Schnorr struct {
-	R *ristretto255.Element
-	Z *ristretto255.Scalar
+	R    *ristretto255.Element
+	Z    *ristretto255.Scalar
+	rEnc []byte
 }
 
-func schnorrChallenge(t *transcript.Transcript, base, x, r *ristretto255.Element) *ristretto255.Scalar {
-	return t.Element("schnorr/base", base).Element("schnorr/X", x).Element("schnorr/R", r).Challenge("schnorr/c")
+func schnorrChallenge(t *transcript.Transcript, baseEnc, xEnc, rEnc []byte) *ristretto255.Scalar {
+	return t.ElementBytes("schnorr/base", baseEnc).ElementBytes("schnorr/X", xEnc).
+		ElementBytes("schnorr/R", rEnc).Challenge("schnorr/c")
 }
 
 // ProveSchnorr proves knowledge of x with X = x·base.
@@ -31,17 +37,18 @@ func ProveSchnorr(t *transcript.Transcript, base, X *ristretto255.Element, x *gr
 	if err != nil {
 		return nil, err
 	}
+	defer w.Zero()
 	r := ristretto255.NewIdentityElement().ScalarMult(w.Scalar(), base)
-	c := schnorrChallenge(t, base, X, r)
+	rEnc := r.Bytes()
+	c := schnorrChallenge(t, base.Bytes(), X.Bytes(), rEnc)
 	z := ristretto255.NewScalar().Multiply(c, x.Scalar())
 	z.Add(z, w.Scalar())
-	w.Zero()
-	return &Schnorr{R: r, Z: z}, nil
+	return &Schnorr{R: r, Z: z, rEnc: rEnc}, nil
 }
 
 // Verify checks the proof for X = x·base. Variable time: inputs are public.
 func (p *Schnorr) Verify(t *transcript.Transcript, base, X *ristretto255.Element) error {
-	c := schnorrChallenge(t, base, X, p.R)
+	c := schnorrChallenge(t, base.Bytes(), X.Bytes(), p.rEnc)
 	// z·Base − c·X must equal R.
 	check := ristretto255.NewIdentityElement().VarTimeMultiScalarMult(
 		[]*ristretto255.Scalar{p.Z, ristretto255.NewScalar().Negate(c)},
@@ -52,10 +59,19 @@ func (p *Schnorr) Verify(t *transcript.Transcript, base, X *ristretto255.Element
 	return nil
 }
 
+// AddToBatch adds the proof for X = x·G, where xEnc is X's encoding, to b:
+// with weight ρ, ρz·G − ρ·R − ρc·X.
+func (p *Schnorr) AddToBatch(b *Batch, t *transcript.Transcript, X *ristretto255.Element, xEnc []byte) {
+	c := schnorrChallenge(t, gEnc, xEnc, p.rEnc)
+	rho := b.weight()
+	b.g.Add(b.g, ristretto255.NewScalar().Multiply(rho, p.Z))
+	b.Add(ristretto255.NewScalar().Negate(rho), p.R)
+	b.Add(ristretto255.NewScalar().Negate(ristretto255.NewScalar().Multiply(rho, c)), X)
+}
+
 // Bytes returns R || z.
 func (p *Schnorr) Bytes() []byte {
-	b := p.R.Encode(make([]byte, 0, SchnorrSize))
-	return p.Z.Encode(b)
+	return p.Z.Encode(append(make([]byte, 0, SchnorrSize), p.rEnc...))
 }
 
 // DecodeSchnorr decodes R || z strictly (R canonical and not the identity, z
@@ -72,5 +88,5 @@ func DecodeSchnorr(b []byte) (*Schnorr, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: schnorr z: %w", ErrMalformed, err)
 	}
-	return &Schnorr{R: r, Z: z}, nil
+	return &Schnorr{R: r, Z: z, rEnc: append([]byte(nil), b[:32]...)}, nil
 }
