@@ -26,6 +26,7 @@ import (
 	"errors"
 
 	"github.com/gtank/ristretto255"
+
 	"github.com/urna-vote/urna/crypto/elgamal"
 	"github.com/urna-vote/urna/crypto/proof"
 )
@@ -112,4 +113,20 @@ func (b *Ballot) Bytes() []byte {
 	out := make([]byte, 0, len(b.body)+SignatureSize)
 	out = append(out, b.body...)
 	return append(out, b.Signature[:]...)
+}
+
+// CiphertextBytes returns the 64-byte encoding of the selection's
+// ciphertext, as it stands in the ballot.
+func (s *Selection) CiphertextBytes() []byte { return s.ctEnc }
+
+// Ciphertexts returns the ballot's ciphertexts, contest by contest, option by
+// option.
+func (b *Ballot) Ciphertexts() []*elgamal.Ciphertext {
+	var out []*elgamal.Ciphertext
+	for _, c := range b.Contests {
+		for _, s := range c.Selections {
+			out = append(out, s.Ciphertext)
+		}
+	}
+	return out
 }

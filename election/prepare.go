@@ -1,0 +1,141 @@
+package election
+
+import (
+	"bytes"
+	"crypto/rsa"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/urna-vote/urna/ballot"
+)
+
+// A Prepared entry has passed the checks that need no state beyond the
+// election's fixed context: strict decoding and, for ballots, the
+// credential, the shape and the batched proofs.
+type Prepared struct {
+	Index uint64
+	Raw   []byte
+	Entry *Entry
+
+	ballot   *ballot.Ballot
+	district string
+	verified bool // ballot crypto (credential, shape, proofs) checked
+	err      error
+}
+
+// prepareOne decodes one entry and, if the election's context is known,
+// runs the stateless checks of a ballot except its proofs, which are left to
+// the batch.
+func prepareOne(index uint64, raw []byte, ctx *fixedContext) *Prepared {
+	p := &Prepared{Index: index, Raw: raw}
+	e, err := DecodeEntry(raw)
+	if err != nil {
+		p.err = &CheckError{ID: CheckDecode, Index: index, Err: err}
+		return p
+	}
+	p.Entry = e
+	if e.Type == TypeBallot && ctx != nil {
+		p.ballot, p.district, p.err = ctx.checkBallot(index, e.Ballot.Ballot)
+	}
+	return p
+}
+
+// fixedContext is what Prepare reads: set once the key is published and
+// never changed, so preparing may run alongside Apply.
+type fixedContext struct {
+	ballot  *ballot.Context
+	issuers map[string]*rsa.PublicKey
+	styles  map[string]ballot.Style
+}
+
+// checkBallot decodes a ballot and checks its credential and shape (B1, B3,
+// B4).
+func (c *fixedContext) checkBallot(index uint64, data []byte) (*ballot.Ballot, string, error) {
+	b, err := ballot.Decode(data)
+	if err != nil {
+		return nil, "", &CheckError{ID: CheckBallotForm, Index: index, Err: err}
+	}
+	district, err := verifyCredential(b, c.issuers, c.ballot.Election)
+	if err != nil {
+		return nil, "", &CheckError{ID: CheckCredential, Index: index, Err: err}
+	}
+	if err := b.CheckShape(c.ballot, c.styles[district]); err != nil {
+		return nil, "", &CheckError{ID: CheckShape, Index: index, Err: err}
+	}
+	return b, district, nil
+}
+
+// verifyBatch checks the proofs and signatures of the prepared ballots in
+// one batch, marking each verified or failed (B5).
+func (c *fixedContext) verifyBatch(ps []*Prepared, rand io.Reader) {
+	var items []ballot.Item
+	var which []*Prepared
+	for _, p := range ps {
+		if p.err == nil && p.ballot != nil {
+			items = append(items, ballot.Item{Ballot: p.ballot, Style: c.styles[p.district]})
+			which = append(which, p)
+		}
+	}
+	if len(items) == 0 {
+		return
+	}
+	errs, err := ballot.VerifyBatch(rand, c.ballot, items)
+	if err != nil {
+		return // left unverified: Apply checks them one by one
+	}
+	for i, p := range which {
+		if errs[i] != nil {
+			p.err = &CheckError{ID: CheckProofs, Index: p.Index, Err: errs[i]}
+		} else {
+			p.verified = true
+		}
+	}
+}
+
+// Prepare decodes entries that will be applied at indices first,
+// first+1, …, and checks their ballots' credentials and proofs in batches
+// spread over the machine's cores. rand keys the batch weights
+// (crypto/rand.Reader). It reads only the election's fixed context, so it
+// may be called while other entries are being applied; call it after the
+// key entry has been applied to get any benefit for ballots.
+func (s *State) Prepare(rand io.Reader, first uint64, raws [][]byte) []*Prepared {
+	out := make([]*Prepared, len(raws))
+	ctx := s.fixed
+	workers := runtime.GOMAXPROCS(0)
+	if workers > len(raws)/64+1 {
+		workers = len(raws)/64 + 1
+	}
+	var seeds [][32]byte
+	for w := 0; w < workers; w++ {
+		var seed [32]byte
+		if _, err := io.ReadFull(rand, seed[:]); err != nil {
+			for i, raw := range raws {
+				out[i] = prepareOne(first+uint64(i), raw, nil)
+			}
+			return out
+		}
+		seeds = append(seeds, seed)
+	}
+	var wg sync.WaitGroup
+	chunk := (len(raws) + workers - 1) / workers
+	for w := 0; w < workers; w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, len(raws))
+		if lo >= hi {
+			continue
+		}
+		wg.Add(1)
+		go func(lo, hi int, seed [32]byte) {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				out[i] = prepareOne(first+uint64(i), raws[i], ctx)
+			}
+			if ctx != nil {
+				ctx.verifyBatch(out[lo:hi], bytes.NewReader(seed[:]))
+			}
+		}(lo, hi, seeds[w])
+	}
+	wg.Wait()
+	return out
+}
+

@@ -1,0 +1,87 @@
+// Package verify checks an urna election from its public ledger alone: it
+// replays every entry through the election state machine (every signature
+// and proof, batched), checks the Merkle root against the signed checkpoint,
+// checks voters' receipts, and reports the verified result or each failing
+// check by its ID (docs/protocol.md), the entry and why.
+package verify
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"iter"
+
+	"github.com/urna-vote/urna/election"
+)
+
+// A Failure is one failed check.
+type Failure struct {
+	Check  string `json:"check"`
+	Index  int64  `json:"entry"` // −1 when the failure concerns no single entry
+	Reason string `json:"reason"`
+}
+
+func (f Failure) String() string {
+	if f.Index < 0 {
+		return fmt.Sprintf("%s: %s", f.Check, f.Reason)
+	}
+	return fmt.Sprintf("%s: entry %d: %s", f.Check, f.Index, f.Reason)
+}
+
+// MaxFailures bounds how many failures a report lists.
+const MaxFailures = 100
+
+// chunk is how many entries are prepared (decoded and batch-verified) at
+// once; it bounds the verifier's memory.
+const chunk = 4096
+
+// Replay applies the entries in order to a fresh state. Entries are prepared
+// in chunks on all cores, then applied one by one. A failing entry is
+// reported and skipped, and replay goes on, so one tampered entry yields
+// every check it breaks. progress, if not nil, is called after each chunk with
+// the number of entries applied.
+func Replay(entries iter.Seq2[[]byte, error], progress func(n uint64)) (*election.State, []Failure) {
+	s := election.New()
+	var failures []Failure
+	report := func(f Failure) {
+		if len(failures) < MaxFailures {
+			failures = append(failures, f)
+		}
+	}
+	var buf [][]byte
+	flush := func() {
+		if len(buf) == 0 {
+			return
+		}
+		for _, p := range s.Prepare(rand.Reader, s.Next, buf) {
+			if err := s.ApplyPrepared(p); err != nil {
+				report(failureOf(err, int64(p.Index)))
+				s.Skip()
+			}
+		}
+		buf = buf[:0]
+		if progress != nil {
+			progress(s.Next)
+		}
+	}
+	for e, err := range entries {
+		if err != nil {
+			report(Failure{Check: "L0", Index: int64(s.Next) + int64(len(buf)), Reason: err.Error()})
+			break
+		}
+		buf = append(buf, e)
+		if len(buf) == chunk {
+			flush()
+		}
+	}
+	flush()
+	return s, failures
+}
+
+func failureOf(err error, index int64) Failure {
+	var ce *election.CheckError
+	if errors.As(err, &ce) {
+		return Failure{Check: ce.ID, Index: int64(ce.Index), Reason: ce.Err.Error()}
+	}
+	return Failure{Check: "E0", Index: index, Reason: err.Error()}
+}
