@@ -7,6 +7,7 @@ import (
 	"github.com/gtank/ristretto255"
 	"golang.org/x/crypto/chacha20"
 
+	"github.com/urna-vote/urna/crypto/msm"
 	"github.com/urna-vote/urna/crypto/elgamal"
 )
 
@@ -81,6 +82,6 @@ func (b *Batch) Len() int { return len(b.points) + 2 }
 func (b *Batch) Verify() bool {
 	scalars := append(b.scalars, b.g, b.k)
 	points := append(b.points, ristretto255.NewGeneratorElement(), b.key)
-	sum := ristretto255.NewIdentityElement().VarTimeMultiScalarMult(scalars, points)
+	sum := msm.VarTimeMultiScalarMult(scalars, points)
 	return sum.Equal(ristretto255.NewIdentityElement()) == 1
 }
