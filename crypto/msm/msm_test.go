@@ -1,117 +1,286 @@
 package msm
 
 import (
-	"crypto/rand"
 	"fmt"
+	"io"
 	"testing"
 
 	"github.com/gtank/ristretto255"
 	"pgregory.net/rapid"
+
+	"github.com/urna-vote/urna/internal/seeded"
 )
 
-func randomTerms(t testing.TB, n int, bits int) ([]*ristretto255.Scalar, []*ristretto255.Element) {
+// tb is the part of testing.TB and *rapid.T the helpers need.
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+}
+
+// randomScalar reads a uniformly random scalar below 2^bits (bits ≤ 252) or
+// below ℓ (bits ≥ 253) from r.
+func randomScalar(t tb, r io.Reader, bits int) *ristretto255.Scalar {
 	t.Helper()
+	var buf [64]byte
+	if _, err := io.ReadFull(r, buf[:]); err != nil {
+		t.Fatal(err)
+	}
+	if bits >= maxBits {
+		return ristretto255.NewScalar().FromUniformBytes(buf[:])
+	}
+	var b [32]byte
+	copy(b[:], buf[:(bits+7)/8])
+	if bits%8 != 0 {
+		b[bits/8] &= 1<<(bits%8) - 1
+	}
+	s, err := ristretto255.NewScalar().SetCanonicalBytes(b[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// randomPoint reads a uniformly random element from r.
+func randomPoint(t tb, r io.Reader) *ristretto255.Element {
+	t.Helper()
+	var buf [64]byte
+	if _, err := io.ReadFull(r, buf[:]); err != nil {
+		t.Fatal(err)
+	}
+	return ristretto255.NewIdentityElement().FromUniformBytes(buf[:])
+}
+
+// randomTerms returns n terms whose scalars have the bit lengths drawn in
+// turn from bits.
+func randomTerms(t tb, seed string, n int, bits ...int) ([]*ristretto255.Scalar, []*ristretto255.Element) {
+	t.Helper()
+	r := seeded.Reader(seed)
 	scalars := make([]*ristretto255.Scalar, n)
 	points := make([]*ristretto255.Element, n)
-	var buf [64]byte
-	for i := range scalars {
-		if _, err := rand.Read(buf[:]); err != nil {
-			t.Fatal(err)
-		}
-		s := ristretto255.NewScalar()
-		if bits >= 253 {
-			s.FromUniformBytes(buf[:])
-		} else {
-			var b [32]byte
-			copy(b[:bits/8], buf[:bits/8])
-			if _, err := s.SetCanonicalBytes(b[:]); err != nil {
-				t.Fatal(err)
-			}
-		}
-		scalars[i] = s
-		points[i] = ristretto255.NewIdentityElement().FromUniformBytes(buf[:])
+	for i := range n {
+		scalars[i] = randomScalar(t, r, bits[i%len(bits)])
+		points[i] = randomPoint(t, r)
 	}
 	return scalars, points
 }
 
-func straus(s []*ristretto255.Scalar, p []*ristretto255.Element) *ristretto255.Element {
-	return ristretto255.NewIdentityElement().VarTimeMultiScalarMult(s, p)
+// naive is the definition: Σ sᵢ·Pᵢ one scalar multiplication at a time.
+func naive(scalars []*ristretto255.Scalar, points []*ristretto255.Element) *ristretto255.Element {
+	sum := ristretto255.NewIdentityElement()
+	for i := range scalars {
+		sum.Add(sum, ristretto255.NewIdentityElement().ScalarMult(scalars[i], points[i]))
+	}
+	return sum
 }
 
-func TestPippengerMatchesStraus(t *testing.T) {
-	for _, n := range []int{0, 1, 2, 3, 17, 255, 600, 2049, 5000} {
-		for _, bits := range []int{128, 253} {
-			t.Run(fmt.Sprintf("n=%d/bits=%d", n, bits), func(t *testing.T) {
-				s, p := randomTerms(t, n, bits)
-				if VarTimePippenger(s, p).Equal(straus(s, p)) != 1 {
-					t.Fatal("Pippenger and Straus disagree")
-				}
-				if VarTimeMultiScalarMult(s, p).Equal(straus(s, p)) != 1 {
-					t.Fatal("VarTimeMultiScalarMult and Straus disagree")
-				}
+// implementations are the functions under test, all computing the same sum.
+var implementations = []struct {
+	name string
+	f    func([]*ristretto255.Scalar, []*ristretto255.Element) *ristretto255.Element
+}{
+	{"VarTimeMultiScalarMult", VarTimeMultiScalarMult},
+	{"VarTimePippenger", VarTimePippenger},
+	{"Parallel/1", func(s []*ristretto255.Scalar, p []*ristretto255.Element) *ristretto255.Element {
+		return VarTimeMultiScalarMultParallel(s, p, 1)
+	}},
+	{"Parallel/3", func(s []*ristretto255.Scalar, p []*ristretto255.Element) *ristretto255.Element {
+		return VarTimeMultiScalarMultParallel(s, p, 3)
+	}},
+}
+
+// check compares every implementation with want.
+func check(t *testing.T, scalars []*ristretto255.Scalar, points []*ristretto255.Element, want *ristretto255.Element) {
+	t.Helper()
+	for _, impl := range implementations {
+		if got := impl.f(scalars, points); got.Equal(want) != 1 {
+			t.Errorf("%s = %x, want %x", impl.name, got.Bytes(), want.Bytes())
+		}
+	}
+}
+
+func TestMatchesStraus(t *testing.T) {
+	sizes := []int{0, 1, 2, 3, 17, 255, 256, 257, 1000, Crossover - 1, Crossover, Crossover + 1, 5000}
+	if !testing.Short() {
+		sizes = append(sizes, 20000)
+	}
+	for _, n := range sizes {
+		for _, bits := range [][]int{{253}, {128}, {64}, {1}, {128, 128, 128, 253}, {253, 128, 64, 8, 200}} {
+			t.Run(fmt.Sprintf("n=%d/bits=%v", n, bits), func(t *testing.T) {
+				s, p := randomTerms(t, fmt.Sprint("straus", n, bits), n, bits...)
+				check(t, s, p, straus(s, p))
 			})
 		}
 	}
 }
 
-func TestEdgeScalars(t *testing.T) {
-	s, p := randomTerms(t, 300, 253)
-	lMinus1 := ristretto255.NewScalar().Subtract(ristretto255.NewScalar(), scalarOne())
-	s[0] = ristretto255.NewScalar() // zero
-	s[1] = lMinus1                  // ℓ − 1
-	s[2] = scalarOne()              // one
-	p[3] = ristretto255.NewIdentityElement()
-	p[4] = p[5] // repeated point
-	s[6] = ristretto255.NewScalar().Negate(s[7])
-	p[6] = p[7] // cancelling terms
-	if VarTimePippenger(s, p).Equal(straus(s, p)) != 1 {
-		t.Fatal("Pippenger and Straus disagree on edge cases")
-	}
-	// All scalars ℓ − 1 exercise the top carry of the signed recoding.
-	for i := range s {
-		s[i] = lMinus1
-	}
-	if VarTimePippenger(s, p).Equal(straus(s, p)) != 1 {
-		t.Fatal("Pippenger and Straus disagree for ℓ − 1")
+func TestMatchesNaive(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 3, 17, 100, 2049} {
+		t.Run(fmt.Sprint("n=", n), func(t *testing.T) {
+			s, p := randomTerms(t, fmt.Sprint("naive", n), n, 253, 128)
+			check(t, s, p, naive(s, p))
+		})
 	}
 }
 
-func scalarOne() *ristretto255.Scalar {
-	var b [32]byte
-	b[0] = 1
-	s, _ := ristretto255.NewScalar().SetCanonicalBytes(b[:])
-	return s
+// TestWindows runs the bucket method at every digit width on scalars that
+// exercise the signed recoding: all-ones windows (digit 0 with a carry),
+// ℓ − 1 (the top carry), 2^k − 1 and 2^k at window edges.
+func TestWindows(t *testing.T) {
+	r := seeded.Reader("windows")
+	var scalars []*ristretto255.Scalar
+	for _, k := range []int{1, 4, 15, 16, 17, 63, 64, 65, 127, 128, 129, 191, 192, 252} {
+		scalars = append(scalars, powerOfTwo(k), ristretto255.NewScalar().Subtract(powerOfTwo(k), one()))
+	}
+	scalars = append(scalars, minusOne(), one(), ristretto255.NewScalar())
+	for range 40 {
+		scalars = append(scalars, randomScalar(t, r, 253), randomScalar(t, r, 128))
+	}
+	points := make([]*ristretto255.Element, len(scalars))
+	for i := range points {
+		points[i] = randomPoint(t, r)
+	}
+	want := naive(scalars, points)
+	for c := minWindow; c <= maxWindow; c++ {
+		tt := newTerms(scalars, points)
+		if got := pippenger(tt.limbs, tt.points, tt.hist.longest(), c); got.Equal(want) != 1 {
+			t.Errorf("c=%d: wrong sum", c)
+		}
+	}
+}
+
+func TestEdgeCases(t *testing.T) {
+	s, p := randomTerms(t, "edge", 3000, 253, 128)
+	zero := ristretto255.NewScalar()
+	identity := ristretto255.NewIdentityElement()
+	fill := func(x *ristretto255.Scalar) []*ristretto255.Scalar {
+		out := make([]*ristretto255.Scalar, len(s))
+		for i := range out {
+			out[i] = x
+		}
+		return out
+	}
+	equalPoints := make([]*ristretto255.Element, len(p))
+	identities := make([]*ristretto255.Element, len(p))
+	negated := make([]*ristretto255.Scalar, len(s))
+	for i := range p {
+		equalPoints[i] = p[0]
+		identities[i] = identity
+		negated[i] = ristretto255.NewScalar().Negate(s[i])
+	}
+	mixed := append([]*ristretto255.Scalar{}, s...)
+	mixed[0], mixed[1], mixed[2] = zero, minusOne(), one()
+	for _, tc := range []struct {
+		name    string
+		scalars []*ristretto255.Scalar
+		points  []*ristretto255.Element
+		want    *ristretto255.Element
+	}{
+		{"zero scalars", fill(zero), p, identity},
+		{"identity points", s, identities, identity},
+		{"scalar ℓ−1", fill(minusOne()), p, ristretto255.NewIdentityElement().Negate(sumOf(p))},
+		{"scalar one", fill(one()), p, sumOf(p)},
+		{"equal points", s, equalPoints, ristretto255.NewIdentityElement().ScalarMult(sumOfScalars(s), p[0])},
+		{"a and −a cancel", append(s[:len(s):len(s)], negated...), append(p[:len(p):len(p)], p...), identity},
+		{"zero, one, ℓ−1 among random", mixed, p, straus(mixed, p)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			check(t, tc.scalars, tc.points, tc.want)
+		})
+	}
+}
+
+// TestSplitByLength covers inputs that VarTimeMultiScalarMult splits by bit
+// length: many short scalars with a few long ones.
+func TestSplitByLength(t *testing.T) {
+	for _, tc := range []struct {
+		short, long, shortBits, longBits int
+	}{
+		{20000, 10, 128, 253},
+		{20000, 3000, 128, 253},
+		{5000, 1, 64, 253},
+		{5000, 100, 8, 128},
+	} {
+		t.Run(fmt.Sprintf("%d×%d+%d×%d", tc.short, tc.shortBits, tc.long, tc.longBits), func(t *testing.T) {
+			if testing.Short() && tc.short > 5000 {
+				t.Skip("large input")
+			}
+			bits := make([]int, tc.short+tc.long)
+			for i := range bits {
+				bits[i] = tc.shortBits
+			}
+			// Spread the long scalars through the input.
+			for i := range tc.long {
+				bits[i*len(bits)/tc.long] = tc.longBits
+			}
+			s, p := randomTerms(t, "split", len(bits), bits...)
+			check(t, s, p, straus(s, p))
+		})
+	}
 }
 
 func TestMismatchedLengthsPanic(t *testing.T) {
-	defer func() {
-		if recover() == nil {
-			t.Fatal("no panic")
-		}
-	}()
-	VarTimeMultiScalarMult(make([]*ristretto255.Scalar, 1), nil)
+	for _, impl := range implementations {
+		t.Run(impl.name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Error("no panic")
+				}
+			}()
+			impl.f(make([]*ristretto255.Scalar, 1), nil)
+		})
+	}
 }
 
-// TestLinearity: msm(a, P) + msm(b, P) == msm(a + b, P).
+// TestLinearity checks msm(a, P) + msm(b, P) = msm(a + b, P).
 func TestLinearity(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		n := rapid.IntRange(1, 3000).Draw(t, "n")
-		seed := rapid.SliceOfN(rapid.Byte(), 64, 64).Draw(t, "seed")
-		a := make([]*ristretto255.Scalar, n)
-		b := make([]*ristretto255.Scalar, n)
+		n := rapid.IntRange(0, 3*Crossover).Draw(t, "n")
+		seed := rapid.String().Draw(t, "seed")
+		bitsA := rapid.SampledFrom([]int{1, 64, 128, 200, 253}).Draw(t, "bitsA")
+		bitsB := rapid.SampledFrom([]int{1, 64, 128, 200, 253}).Draw(t, "bitsB")
+		a, p := randomTerms(t, seed+"/a", n, bitsA)
+		b, _ := randomTerms(t, seed+"/b", n, bitsB)
 		ab := make([]*ristretto255.Scalar, n)
-		p := make([]*ristretto255.Element, n)
-		for i := range p {
-			seed[0], seed[1] = byte(i), byte(i>>8)
-			a[i] = ristretto255.NewScalar().FromUniformBytes(seed)
-			seed[2]++
-			b[i] = ristretto255.NewScalar().FromUniformBytes(seed)
+		for i := range ab {
 			ab[i] = ristretto255.NewScalar().Add(a[i], b[i])
-			p[i] = ristretto255.NewIdentityElement().FromUniformBytes(seed)
 		}
-		lhs := ristretto255.NewIdentityElement().Add(VarTimePippenger(a, p), VarTimePippenger(b, p))
-		if lhs.Equal(VarTimePippenger(ab, p)) != 1 {
-			t.Fatal("not linear")
+		for _, impl := range implementations {
+			lhs := ristretto255.NewIdentityElement().Add(impl.f(a, p), impl.f(b, p))
+			if lhs.Equal(impl.f(ab, p)) != 1 {
+				t.Fatalf("%s is not linear", impl.name)
+			}
 		}
 	})
+}
+
+func one() *ristretto255.Scalar { return powerOfTwo(0) }
+
+func minusOne() *ristretto255.Scalar {
+	return ristretto255.NewScalar().Negate(one())
+}
+
+func powerOfTwo(k int) *ristretto255.Scalar {
+	var b [32]byte
+	b[k/8] = 1 << (k % 8)
+	s, err := ristretto255.NewScalar().SetCanonicalBytes(b[:])
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+func sumOf(points []*ristretto255.Element) *ristretto255.Element {
+	sum := ristretto255.NewIdentityElement()
+	for _, p := range points {
+		sum.Add(sum, p)
+	}
+	return sum
+}
+
+func sumOfScalars(scalars []*ristretto255.Scalar) *ristretto255.Scalar {
+	sum := ristretto255.NewScalar()
+	for _, s := range scalars {
+		sum.Add(sum, s)
+	}
+	return sum
 }

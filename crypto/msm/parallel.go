@@ -1,0 +1,36 @@
+package msm
+
+import (
+	"sync"
+
+	"github.com/gtank/ristretto255"
+)
+
+// VarTimeMultiScalarMultParallel returns Σ scalars[i]·points[i] like
+// VarTimeMultiScalarMult, with the terms split into up to workers contiguous
+// parts summed by as many goroutines. Each part is at least Crossover terms,
+// so small inputs run on one goroutine. workers < 1 counts as 1. It panics
+// only if the slices differ in length.
+//
+// Variable time: only for public inputs.
+func VarTimeMultiScalarMultParallel(scalars []*ristretto255.Scalar, points []*ristretto255.Element, workers int) *ristretto255.Element {
+	checkLengths(scalars, points)
+	n := len(points)
+	workers = min(workers, n/Crossover)
+	if workers <= 1 {
+		return VarTimeMultiScalarMult(scalars, points)
+	}
+	sums := make([]*ristretto255.Element, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*n/workers, (w+1)*n/workers
+		wg.Go(func() {
+			sums[w] = VarTimeMultiScalarMult(scalars[lo:hi], points[lo:hi])
+		})
+	}
+	wg.Wait()
+	for _, s := range sums[1:] {
+		sums[0].Add(sums[0], s)
+	}
+	return sums[0]
+}
