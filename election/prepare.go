@@ -138,4 +138,3 @@ func (s *State) Prepare(rand io.Reader, first uint64, raws [][]byte) []*Prepared
 	wg.Wait()
 	return out
 }
-

@@ -52,8 +52,8 @@ type State struct {
 	issued      map[string]uint64 // by district
 	voted       map[string]uint64 // credentials that voted, by district
 	credentials map[[32]byte]*credentialState
-	codes       map[string]uint64 // tracking code → entry index
-	spoiled     map[[32]byte]bool // hashes of spoiled ballots
+	codes       map[string]codeEntry // by tracking code
+	spoiled     map[[32]byte]bool    // hashes of spoiled ballots
 	tally       map[string][]*contestSum
 	Counts      Reconciliation
 
@@ -86,7 +86,7 @@ func New() *State {
 		issued:      map[string]uint64{},
 		voted:       map[string]uint64{},
 		credentials: map[[32]byte]*credentialState{},
-		codes:       map[string]uint64{},
+		codes:       map[string]codeEntry{},
 		spoiled:     map[[32]byte]bool{},
 		tally:       map[string][]*contestSum{},
 		shares:      map[int][]byte{},

@@ -1,8 +1,6 @@
 package election
 
 import (
-	"fmt"
-
 	"github.com/urna-vote/urna/ballot"
 	"github.com/urna-vote/urna/crypto/elgamal"
 )
@@ -32,7 +30,7 @@ func (s *State) applyBallot(p *Prepared) error {
 	}
 	code := b.TrackingCode()
 	if prev, dup := s.codes[code]; dup {
-		return fail(CheckUnique, p.Index, "tracking code %s is already on the ledger at entry %d", code, prev)
+		return fail(CheckUnique, p.Index, "tracking code %s is already on the ledger at entry %d", code, prev.index)
 	}
 	prev := s.credentials[b.CredentialKey]
 	if prev != nil && b.Seq <= prev.seq {
@@ -53,7 +51,7 @@ func (s *State) applyBallot(p *Prepared) error {
 	}
 	s.addToTally(district, b.Ciphertexts(), false)
 	prev.seq, prev.index, prev.hash, prev.cts = b.Seq, p.Index, h, ballotCiphertexts(b)
-	s.codes[code] = p.Index
+	s.codes[code] = codeEntry{index: p.Index, credential: b.CredentialKey}
 	return nil
 }
 
@@ -132,27 +130,41 @@ func (s *State) applySpoil(p *Prepared) error {
 	}
 	code := b.TrackingCode()
 	if prev, dup := s.codes[code]; dup {
-		return fail(CheckSpoil, p.Index, "ballot %s was already cast or spoiled at entry %d", code, prev)
+		return fail(CheckSpoil, p.Index, "ballot %s was already cast or spoiled at entry %d", code, prev.index)
 	}
 	s.spoiled[b.Hash()] = true
-	s.codes[code] = p.Index
+	s.codes[code] = codeEntry{index: p.Index, credential: b.CredentialKey, spoiled: true}
 	s.Counts.Spoiled++
 	return nil
 }
 
-// TrackingCode looks up a tracking code (in canonical form) and returns the
-// index of its entry.
-func (s *State) TrackingCode(code string) (uint64, bool) {
-	i, ok := s.codes[code]
-	return i, ok
+// A Tracked ballot is what a tracking code leads to.
+type Tracked struct {
+	Index      uint64 // the ballot's entry
+	Spoiled    bool   // opened by its voter, never counted
+	Counted    bool   // the counted ballot of its credential
+	Superseded uint64 // if neither: the entry of the later ballot that replaced it
 }
 
-// Counted reports whether the ballot entry at index is the counted ballot of
-// its credential, and if not, the index of the ballot that superseded it.
-func (s *State) Counted(credentialKey [32]byte, index uint64) (bool, uint64, error) {
-	c := s.credentials[credentialKey]
-	if c == nil {
-		return false, 0, fmt.Errorf("no ballot of this credential is on the ledger")
+type codeEntry struct {
+	index      uint64
+	credential [32]byte
+	spoiled    bool
+}
+
+// Track looks up a tracking code (canonical form) on the ledger so far.
+func (s *State) Track(code string) (Tracked, bool) {
+	c, ok := s.codes[code]
+	if !ok {
+		return Tracked{}, false
 	}
-	return c.index == index, c.index, nil
+	t := Tracked{Index: c.index, Spoiled: c.spoiled}
+	if !c.spoiled {
+		last := s.credentials[c.credential]
+		t.Counted = last.index == c.index
+		if !t.Counted {
+			t.Superseded = last.index
+		}
+	}
+	return t, true
 }

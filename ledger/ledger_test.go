@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -496,8 +497,8 @@ func TestOpenRefusesCorruptStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		name string
-		sql  string
+		name  string
+		sql   string
 		quick bool // caught without the full check
 	}{
 		{"EntryByteMiddle", `UPDATE entries SET data = CAST(replace(CAST(data AS TEXT), '"t"', '"T"') AS BLOB) WHERE idx = 100`, false},
@@ -636,4 +637,67 @@ func TestJSONL(t *testing.T) {
 	if _, err := WriteJSONL(&buf, sliceEntries([][]byte{[]byte("a\nb")})); !errors.Is(err, ErrInvalidEntry) {
 		t.Errorf("WriteJSONL of an entry with a newline = %v", err)
 	}
+}
+
+// TestDurabilitySettings checks the settings the durability promise rests
+// on, on the writer's connection: WAL mode and synchronous=FULL (2).
+func TestDurabilitySettings(t *testing.T) {
+	l, _ := openTest(t, Options{})
+	var mode string
+	var sync int
+	if err := l.w.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal_mode = %q, %v; want wal", mode, err)
+	}
+	if err := l.w.QueryRow("PRAGMA synchronous").Scan(&sync); err != nil || sync != 2 {
+		t.Errorf("synchronous = %d, %v; want 2 (FULL)", sync, err)
+	}
+}
+
+// TestOpenDamagedFile flips bytes of the database file at many places. A
+// damaged store must either fail to open or open to exactly the original
+// log (the byte was in unused space): never to a different tree.
+func TestOpenDamagedFile(t *testing.T) {
+	ctx := context.Background()
+	all := testEntries(400)
+	l, path := openTest(t, Options{})
+	mustAppend(t, l, all)
+	want, _ := l.Checkpoint()
+	l.Close()
+	orig, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := testKeys(t)
+	failed := 0
+	for off := 100; off < len(orig); off += len(orig)/97 + 1 {
+		os.Remove(path + "-wal")
+		os.Remove(path + "-shm")
+		damaged := bytes.Clone(orig)
+		damaged[off] ^= 0x5a
+		if err := os.WriteFile(path, damaged, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		l, err := Open(ctx, path, Options{Origin: testOrigin, Signer: s, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			failed++
+			continue
+		}
+		got, _ := l.Checkpoint()
+		n := 0
+		for e, err := range l.Entries(0, l.Size()) {
+			if err != nil || !bytes.Equal(e, all[n]) {
+				t.Errorf("byte %d damaged: entry %d differs, yet the store opened", off, n)
+				break
+			}
+			n++
+		}
+		l.Close()
+		if got != want {
+			t.Errorf("byte %d damaged: opened at %+v, want %+v", off, got, want)
+		}
+	}
+	if failed == 0 {
+		t.Error("no damage was detected at all")
+	}
+	t.Logf("%d of the damaged files were refused", failed)
 }

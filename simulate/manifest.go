@@ -46,7 +46,7 @@ func DefaultManifest() *election.Manifest {
 			{
 				ID: "park-77-01", Title: t("Референдум о парке", "Referendum on the park"),
 				Kind: election.KindReferendum, Min: 1, Max: 1,
-				Options: opts("r", [2]string{"За", "Yes"}, [2]string{"Против", "No"}, [2]string{"Воздержаться", "Abstain"}),
+				Options:   opts("r", [2]string{"За", "Yes"}, [2]string{"Против", "No"}, [2]string{"Воздержаться", "Abstain"}),
 				Districts: []string{"77-01"},
 			},
 		},

@@ -13,7 +13,6 @@
 package simulate
 
 import (
-	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
@@ -61,7 +60,7 @@ type voter struct {
 	district string
 	revote   bool
 	spoil    bool
-	receipt  bool
+	receipt  int // the receipt's number, −1 for none
 	key      *credential.Key
 	cred     []byte
 	final    ballot.Choices
@@ -116,5 +115,3 @@ func parallel(n int, f func(i int) error) error {
 	}
 	return nil
 }
-
-var _ = ed25519.Sign

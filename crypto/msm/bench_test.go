@@ -12,14 +12,18 @@ import (
 var benchSizes = []int{64, 256, 1024, 2048, 4096, 16384, 65536, 262144, 1 << 20}
 
 // benchMixes are the scalar lengths measured: full scalars, 128-bit batch
-// weights, and batch weights with one full coefficient in 16 terms.
+// weights, batch weights with one full-length scalar in 16 terms, and batch
+// weights with two full-length scalars in all (the accumulated coefficients
+// of G and of the election key in a proof batch).
 var benchMixes = []struct {
 	name string
 	bits []int
+	long int // full-length scalars replacing the last terms
 }{
-	{"253", []int{253}},
-	{"128", []int{128}},
-	{"mixed", []int{253, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128}},
+	{"253", []int{253}, 0},
+	{"128", []int{128}, 0},
+	{"mixed", []int{253, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128}, 0},
+	{"128+2", []int{128}, 2},
 }
 
 // BenchmarkMSM reports ns/term of each method by scalar length and size.
@@ -33,6 +37,8 @@ func BenchmarkMSM(b *testing.B) {
 				continue
 			}
 			s, p := randomTerms(b, fmt.Sprint("bench", n, mix.name), n, mix.bits...)
+			long, _ := randomTerms(b, fmt.Sprint("bench long", n, mix.name), mix.long, 253)
+			copy(s[n-mix.long:], long)
 			for _, m := range []struct {
 				name string
 				max  int
@@ -87,7 +93,7 @@ func reportPerTerm(b *testing.B, n int) {
 }
 
 // BenchmarkCrossover compares Straus and the bucket method at the sizes
-// where they meet, to set Crossover.
+// where they meet, to set crossover and crossoverShort.
 //
 //	go test -run '^$' -bench Crossover -benchtime=200ms -count=5 ./crypto/msm/
 func BenchmarkCrossover(b *testing.B) {

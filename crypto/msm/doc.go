@@ -6,10 +6,11 @@
 // A batch verifier multiplies each proof equation by a random 128-bit weight
 // and adds all of them into one sum that must be the identity. That sum is a
 // multi-scalar multiplication with one term per point of every proof: a
-// million terms for a large election. VarTimeMultiScalarMult evaluates it
-// several times faster than multiplying term by term, and, above a few
-// thousand terms, several times faster than ristretto255's own
-// VarTimeMultiScalarMult, whose per-point tables stop fitting in the cache.
+// million terms for a large election. VarTimeMultiScalarMult evaluates it in
+// about 2 µs a term for 128-bit scalars and 3.5 µs for full-length ones,
+// against 5–20 µs for ristretto255's own VarTimeMultiScalarMult, whose
+// per-point tables stop fitting in the cache beyond a few thousand terms,
+// and about 37 µs for one constant-time ScalarMult per term.
 //
 // Everything here runs in variable time: the running time and the memory
 // access pattern depend on the scalars. Never pass a secret (a key, a share,
@@ -18,9 +19,10 @@
 //
 // # How it works
 //
-// Below Crossover terms VarTimeMultiScalarMult calls ristretto255's Straus
-// method (one shared chain of doublings, a small table per point). From
-// Crossover terms on it uses Pippenger's bucket method:
+// Below about 200 terms (about 100 when every scalar is below 2^128)
+// VarTimeMultiScalarMult calls ristretto255's Straus method: one shared chain
+// of doublings, a small table per point. Above, it uses Pippenger's bucket
+// method:
 //
 //  1. Each scalar is cut into signed c-bit digits d in (−2^(c−1), 2^(c−1)],
 //     least significant first, so s = Σⱼ dⱼ·2^(cj). Signed digits halve the

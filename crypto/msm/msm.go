@@ -4,21 +4,37 @@ import (
 	"github.com/gtank/ristretto255"
 )
 
-// Crossover is the number of terms from which VarTimeMultiScalarMult uses
-// the bucket method instead of Straus. It was measured on the reference
-// machine (see PERF.txt and docs/performance.md): below it, ristretto255's
-// Straus is faster for full-length and for 128-bit scalars.
-const Crossover = 2048
+// From crossover terms on, the bucket method is faster than ristretto255's
+// Straus for full-length scalars; from crossoverShort terms on, for scalars
+// of at most shortBits bits (batch weights). Both were measured with
+// BenchmarkCrossover on the reference machine (PERF.txt): the bucket method
+// pays 2^c additions per digit position whatever the number of terms, and
+// short scalars have half as many positions.
+const (
+	crossover      = 192
+	crossoverShort = 112
+	shortBits      = 128
+)
+
+// crossoverFor returns the crossover for scalars of at most bits bits.
+func crossoverFor(bits int) int {
+	if bits <= shortBits {
+		return crossoverShort
+	}
+	return crossover
+}
 
 // VarTimeMultiScalarMult returns Σ scalars[i]·points[i], the identity for no
-// terms. It uses Straus (ristretto255's own) below Crossover terms and
-// Pippenger's bucket method from Crossover on. It panics only if the slices
-// differ in length, which is a programming error.
+// terms. It uses Straus (ristretto255's own) for fewer than about 200 terms
+// (about 100 if every scalar is below 2^128) and Pippenger's bucket method
+// above; with many short scalars and a few long ones, it sums the two kinds
+// separately when that is cheaper. It panics only if the slices differ in
+// length, which is a programming error.
 //
 // Variable time: only for public inputs (verification).
 func VarTimeMultiScalarMult(scalars []*ristretto255.Scalar, points []*ristretto255.Element) *ristretto255.Element {
 	checkLengths(scalars, points)
-	if len(points) < Crossover {
+	if len(points) < crossoverShort {
 		return straus(scalars, points)
 	}
 	t := newTerms(scalars, points)

@@ -99,7 +99,7 @@ func check(t *testing.T, scalars []*ristretto255.Scalar, points []*ristretto255.
 }
 
 func TestMatchesStraus(t *testing.T) {
-	sizes := []int{0, 1, 2, 3, 17, 255, 256, 257, 1000, Crossover - 1, Crossover, Crossover + 1, 5000}
+	sizes := []int{0, 1, 2, 3, 17, 255, 256, 257, 1000, crossoverShort - 1, crossoverShort, crossover - 1, crossover, minPart, 2*minPart + 1, 5000}
 	if !testing.Short() {
 		sizes = append(sizes, 20000)
 	}
@@ -234,7 +234,7 @@ func TestMismatchedLengthsPanic(t *testing.T) {
 // TestLinearity checks msm(a, P) + msm(b, P) = msm(a + b, P).
 func TestLinearity(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		n := rapid.IntRange(0, 3*Crossover).Draw(t, "n")
+		n := rapid.IntRange(0, 3*minPart).Draw(t, "n")
 		seed := rapid.String().Draw(t, "seed")
 		bitsA := rapid.SampledFrom([]int{1, 64, 128, 200, 253}).Draw(t, "bitsA")
 		bitsB := rapid.SampledFrom([]int{1, 64, 128, 200, 253}).Draw(t, "bitsB")

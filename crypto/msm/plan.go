@@ -23,10 +23,12 @@ const combineCost = 0.8
 
 // Straus, in the same unit, costs per term about strausFixed additions (its
 // table of odd multiples and the signed-digit recoding) plus one addition per
-// strausBitsPerAdd bits of scalar, measured with BenchmarkMSM.
+// strausBitsPerAdd bits of scalar, and strausDoublings for its chain of 256
+// doublings, fitted to BenchmarkCrossover.
 const (
-	strausFixed      = 40
-	strausBitsPerAdd = 6
+	strausFixed      = 15
+	strausBitsPerAdd = 7
+	strausDoublings  = 150
 )
 
 // costModel answers the cost of a group of terms, given by a range of bit
@@ -35,11 +37,10 @@ type costModel struct {
 	count  [maxBits + 1]int                    // terms of bit length ≤ b
 	digits [maxWindow + 1][maxBits + 1]float64 // Σ windows(b', c) over those terms
 	straus [maxBits + 1]float64                // Straus cost of those terms
-	hist   *histogram
 }
 
 func newCostModel(h *histogram) *costModel {
-	m := &costModel{hist: h}
+	m := new(costModel)
 	for b := 1; b <= maxBits; b++ {
 		m.count[b] = m.count[b-1] + h[b]
 		m.straus[b] = m.straus[b-1] + float64(h[b])*(strausFixed+float64(b)/strausBitsPerAdd)
@@ -65,11 +66,11 @@ func (m *costModel) pippenger(lo, top int) (c int, cost float64) {
 }
 
 // group returns the cost of the terms with bit lengths in (lo, top] by the
-// method VarTimeMultiScalarMult uses for them: Straus below Crossover terms,
+// method VarTimeMultiScalarMult uses for them: Straus below the crossover,
 // else the bucket method with width c (0 for Straus).
 func (m *costModel) group(lo, top int) (c int, cost float64) {
-	if m.count[top]-m.count[lo] < Crossover {
-		return 0, m.straus[top] - m.straus[lo]
+	if m.count[top]-m.count[lo] < crossoverFor(top) {
+		return 0, m.straus[top] - m.straus[lo] + strausDoublings
 	}
 	return m.pippenger(lo, top)
 }

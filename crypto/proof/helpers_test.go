@@ -161,11 +161,15 @@ var badScalars = []badEncoding{
 	{"scalar 2^256-1", le32(new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 256), big.NewInt(1)))},
 }
 
+// testDomain is the transcript domain of the proofs of these tests and of
+// the vector file.
+const testDomain = "urna/v1/test/proof"
+
 // testTranscript returns the transcript every proof of these tests starts
-// from: the domain and a context string, as a caller binds a proof to its
-// election, ballot or guardian.
+// from: New(testDomain) then the context as a "context" bytes field, as a
+// caller binds a proof to its election, ballot or guardian.
 func testTranscript(context []byte) *transcript.Transcript {
-	return transcript.New("urna/v1/test/proof").Bytes("context", context)
+	return transcript.New(testDomain).Bytes("context", context)
 }
 
 func randomScalar(t testing.TB, r io.Reader) *ristretto255.Scalar {
@@ -206,8 +210,15 @@ func electionKey(t testing.TB, r io.Reader) (*group.Secret, *elgamal.PublicKey) 
 
 // Shorthands for the arithmetic of the attacks.
 
+// mul returns s·e, in variable time: the tests compute on public values
+// or on an attacker's own secrets.
 func mul(s *ristretto255.Scalar, e *ristretto255.Element) *ristretto255.Element {
-	return ristretto255.NewIdentityElement().ScalarMult(s, e)
+	return ristretto255.NewIdentityElement().VarTimeDoubleScalarBaseMult(s, e, ristretto255.NewScalar())
+}
+
+// lin returns Σ s[i]·e[i], in variable time.
+func lin(s []*ristretto255.Scalar, e []*ristretto255.Element) *ristretto255.Element {
+	return ristretto255.NewIdentityElement().VarTimeMultiScalarMult(s, e)
 }
 
 func baseMul(s *ristretto255.Scalar) *ristretto255.Element {
@@ -240,7 +251,7 @@ func sInt(v int64) *ristretto255.Scalar                { return group.ScalarFrom
 // encryptScalar encrypts m (any scalar, also one outside a proof's range)
 // under pk with nonce r.
 func encryptScalar(pk *elgamal.PublicKey, m, r *ristretto255.Scalar) *elgamal.Ciphertext {
-	return elgamal.EncryptScalar(pk, m, group.NewSecret(r))
+	return &elgamal.Ciphertext{A: baseMul(r), B: lin([]*ristretto255.Scalar{r, m}, []*ristretto255.Element{pk.K, group.G()})}
 }
 
 // rangeParts is a range proof taken apart: for every branch its
@@ -315,9 +326,10 @@ func partsOf(p *Range, tr *transcript.Transcript, pk *elgamal.PublicKey, ctEnc [
 // whatever the ciphertext encrypts.
 func (rp *rangeParts) simulateBranch(d int, pk *elgamal.PublicKey, ct *elgamal.Ciphertext, gen *ristretto255.Element, c, z *ristretto255.Scalar) {
 	rp.c[d], rp.z[d] = c, z
-	rp.a[d] = sub(baseMul(z), mul(c, ct.A))
-	bj := sub(ct.B, mul(sInt(int64(rp.j(d))), gen))
-	rp.b[d] = sub(mul(z, pk.K), mul(c, bj))
+	negC := sNeg(c)
+	rp.a[d] = ristretto255.NewIdentityElement().VarTimeDoubleScalarBaseMult(negC, ct.A, z)
+	rp.b[d] = lin([]*ristretto255.Scalar{z, negC, sMul(c, sInt(int64(rp.j(d))))},
+		[]*ristretto255.Element{pk.K, ct.B, gen})
 }
 
 // branchesHold is a deliberately weakened verifier: it checks every
@@ -326,11 +338,14 @@ func (rp *rangeParts) simulateBranch(d int, pk *elgamal.PublicKey, ct *elgamal.C
 // test that counts 0 accepted forgeries can fail.
 func (rp *rangeParts) branchesHold(pk *elgamal.PublicKey, ct *elgamal.Ciphertext, gen *ristretto255.Element) bool {
 	for d := range rp.a {
-		if baseMul(rp.z[d]).Equal(add(rp.a[d], mul(rp.c[d], ct.A))) != 1 {
+		// z_d·G − c_d·A == a_d and z_d·K − c_d·B + c_d·j·gen == b_d
+		negC := sNeg(rp.c[d])
+		if ristretto255.NewIdentityElement().VarTimeDoubleScalarBaseMult(negC, ct.A, rp.z[d]).Equal(rp.a[d]) != 1 {
 			return false
 		}
-		bj := sub(ct.B, mul(sInt(int64(rp.j(d))), gen))
-		if mul(rp.z[d], pk.K).Equal(add(rp.b[d], mul(rp.c[d], bj))) != 1 {
+		rhs := lin([]*ristretto255.Scalar{rp.z[d], negC, sMul(rp.c[d], sInt(int64(rp.j(d))))},
+			[]*ristretto255.Element{pk.K, ct.B, gen})
+		if rhs.Equal(rp.b[d]) != 1 {
 			return false
 		}
 	}
@@ -369,3 +384,6 @@ func sqrtScalar(v *ristretto255.Scalar) (*ristretto255.Scalar, bool) {
 	}
 	return scalarOf(r), true
 }
+
+// groupOrderMinus returns ℓ − k.
+func groupOrderMinus(k int64) *big.Int { return new(big.Int).Sub(groupOrder, big.NewInt(k)) }

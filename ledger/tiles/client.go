@@ -80,15 +80,41 @@ func (c *Client) Update(ctx context.Context, older ledger.Checkpoint) (ledger.Ch
 		return ledger.Checkpoint{}, nil, err
 	}
 	if err := ledger.VerifyConsistency(older, newer, p); err != nil {
+		c.clearCache() // tiles of a fork
 		return ledger.Checkpoint{}, nil, err
 	}
 	return newer, msg, nil
 }
 
-// hashes returns a tlog.HashReader over the tree of cp whose every hash is
-// authenticated against cp's root.
-func (c *Client) hashes(ctx context.Context, cp ledger.Checkpoint) tlog.HashReader {
-	return tlog.TileHashReader(tlog.Tree{N: int64(cp.Size), Hash: cp.Root}, &tileReader{ctx: ctx, c: c})
+// authenticated runs f with a tlog.HashReader over the tree of cp whose
+// every hash is authenticated against cp's root. If the tiles do not
+// authenticate, the cache is emptied (its tiles were authenticated by the
+// tree of another checkpoint, of a log that may have forked) and, if it
+// held anything, f runs once more on fresh tiles. The error then wraps
+// ledger.ErrInvalidProof, or ErrFetch if a tile could not be fetched.
+func (c *Client) authenticated(ctx context.Context, cp ledger.Checkpoint, what string, f func(tlog.HashReader) error) error {
+	for retry := false; ; retry = true {
+		c.mu.Lock()
+		cached := len(c.cache) > 0
+		c.mu.Unlock()
+		err := f(tlog.TileHashReader(tlog.Tree{N: int64(cp.Size), Hash: cp.Root}, &tileReader{ctx: ctx, c: c}))
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, ErrFetch):
+			return fmt.Errorf("tiles: %s: %w", what, err)
+		}
+		c.clearCache()
+		if !cached || retry {
+			return fmt.Errorf("%w: %s: %v", ledger.ErrInvalidProof, what, err)
+		}
+	}
+}
+
+func (c *Client) clearCache() {
+	c.mu.Lock()
+	clear(c.cache)
+	c.mu.Unlock()
 }
 
 // Root returns the root of the first size entries of cp's tree.
@@ -99,7 +125,12 @@ func (c *Client) Root(ctx context.Context, cp ledger.Checkpoint, size uint64) (l
 	if size == cp.Size {
 		return cp.Root, nil
 	}
-	return tlog.TreeHash(int64(size), c.hashes(ctx, cp))
+	var r ledger.Hash
+	err := c.authenticated(ctx, cp, "root", func(hr tlog.HashReader) (err error) {
+		r, err = tlog.TreeHash(int64(size), hr)
+		return err
+	})
+	return r, err
 }
 
 // InclusionProof returns the proof that entry index is in cp's tree.
@@ -107,11 +138,12 @@ func (c *Client) InclusionProof(ctx context.Context, cp ledger.Checkpoint, index
 	if index >= cp.Size {
 		return nil, fmt.Errorf("%w: entry %d of %d", ledger.ErrRange, index, cp.Size)
 	}
-	p, err := tlog.ProveRecord(int64(cp.Size), int64(index), c.hashes(ctx, cp))
-	if err != nil {
-		return nil, fmt.Errorf("tiles: inclusion proof: %w", err)
-	}
-	return ledger.Proof(p), nil
+	var p tlog.RecordProof
+	err := c.authenticated(ctx, cp, "inclusion proof", func(hr tlog.HashReader) (err error) {
+		p, err = tlog.ProveRecord(int64(cp.Size), int64(index), hr)
+		return err
+	})
+	return ledger.Proof(p), err
 }
 
 // ConsistencyProof returns the proof that the tree of the first older
@@ -123,11 +155,12 @@ func (c *Client) ConsistencyProof(ctx context.Context, older uint64, cp ledger.C
 	if older == 0 {
 		return ledger.Proof{}, nil
 	}
-	p, err := tlog.ProveTree(int64(cp.Size), int64(older), c.hashes(ctx, cp))
-	if err != nil {
-		return nil, fmt.Errorf("tiles: consistency proof: %w", err)
-	}
-	return ledger.Proof(p), nil
+	var p tlog.TreeProof
+	err := c.authenticated(ctx, cp, "consistency proof", func(hr tlog.HashReader) (err error) {
+		p, err = tlog.ProveTree(int64(cp.Size), int64(older), hr)
+		return err
+	})
+	return ledger.Proof(p), err
 }
 
 // prefetch is how many entry bundles Entries fetches ahead.
@@ -172,7 +205,6 @@ func (c *Client) Entries(ctx context.Context, cp ledger.Checkpoint, from uint64)
 		for n := first; n <= last && n < first+prefetch; n++ {
 			pending = append(pending, start(n))
 		}
-		hr := c.hashes(ctx, cp)
 		for n := first; n <= last; n++ {
 			b := <-pending[0]
 			pending = pending[1:]
@@ -183,7 +215,7 @@ func (c *Client) Entries(ctx context.Context, cp ledger.Checkpoint, from uint64)
 				yield(nil, b.err)
 				return
 			}
-			if err := checkBundle(hr, n, b.entries); err != nil {
+			if err := c.checkBundle(ctx, cp, n, b.entries); err != nil {
 				yield(nil, err)
 				return
 			}
@@ -200,15 +232,20 @@ func (c *Client) Entries(ctx context.Context, cp ledger.Checkpoint, from uint64)
 }
 
 // checkBundle compares the leaf hashes of bundle n's entries with the
-// authenticated level-0 hashes.
-func checkBundle(hr tlog.HashReader, n int64, entries [][]byte) error {
+// level-0 hashes authenticated against cp.
+func (c *Client) checkBundle(ctx context.Context, cp ledger.Checkpoint, n int64, entries [][]byte) error {
 	idx := make([]int64, len(entries))
 	for i := range entries {
 		idx[i] = tlog.StoredHashIndex(0, n*Width+int64(i))
 	}
-	hs, err := hr.ReadHashes(idx)
+	var hs []ledger.Hash
+	what := fmt.Sprintf("hashes of entries %d to %d", n*Width, n*Width+int64(len(entries))-1)
+	err := c.authenticated(ctx, cp, what, func(hr tlog.HashReader) (err error) {
+		hs, err = hr.ReadHashes(idx)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("tiles: hashes of entries %d to %d: %w", n*Width, n*Width+int64(len(entries))-1, err)
+		return err
 	}
 	for i, e := range entries {
 		if ledger.LeafHash(e) != hs[i] {

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/urna-vote/urna/ledger"
+	"github.com/urna-vote/urna/verify"
+)
+
+func init() {
+	register("verify", "verify an election from its public ledger", runVerify)
+}
+
+func runVerify(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("verify", "verify DIR [--receipt FILE]... [--json] [--log-key FILE]", stderr)
+	jsonOut := fs.Bool("json", false, `print {"ok", "ballots", "results", "error"} as JSON`)
+	logKey := fs.String("log-key", "", "file with the log's public key (default DIR/log.pub)")
+	var receipts []string
+	fs.Func("receipt", "check a voter's receipt file against the ledger (repeatable)", func(s string) error {
+		receipts = append(receipts, s)
+		return nil
+	})
+	dir, rest := splitPositional(args)
+	if err := fs.Parse(rest); err != nil {
+		return err
+	}
+	if dir == "" && fs.NArg() == 1 {
+		dir = fs.Arg(0)
+	} else if dir == "" || fs.NArg() != 0 {
+		fs.Usage()
+		return errUsage
+	}
+	if strings.HasPrefix(dir, "http://") || strings.HasPrefix(dir, "https://") {
+		return fmt.Errorf("verifying a live platform at %s is not available yet; export its ledger and verify the folder", dir)
+	}
+	opts := verify.Options{}
+	keyFile := *logKey
+	if keyFile == "" {
+		keyFile = filepath.Join(dir, "log.pub")
+	}
+	key, err := os.ReadFile(keyFile)
+	if err != nil {
+		return fmt.Errorf("reading the log key: %w", err)
+	}
+	opts.Key = strings.TrimSpace(string(key))
+	bar := newProgress(stderr, "entries")
+	if !*jsonOut {
+		opts.Progress = bar.set
+	}
+	report, err := verify.Dir(dir, opts)
+	bar.done()
+	if err != nil {
+		return err
+	}
+	if len(receipts) > 0 {
+		v, err := ledger.NewVerifier(opts.Key)
+		if err != nil {
+			return err
+		}
+		for _, path := range receipts {
+			rc, err := verify.ReadReceipt(path)
+			if err != nil {
+				return err
+			}
+			report.CheckReceipt(rc, v)
+		}
+	}
+	if *jsonOut {
+		fmt.Fprintf(stdout, "%s\n", report.JSON())
+	} else {
+		fmt.Fprint(stdout, report.Text())
+		if len(receipts) > 0 && report.OK {
+			fmt.Fprintf(stdout, "\n%d receipt(s) checked: each ballot is on the ledger and counted or replaced by its voter's later ballot.\n", len(receipts))
+		}
+	}
+	if !report.OK {
+		return exitError{1}
+	}
+	return nil
+}
+
+// splitPositional lets the folder come before the flags, as in
+// "urna verify DIR --json".
+func splitPositional(args []string) (string, []string) {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		return args[0], args[1:]
+	}
+	return "", args
+}
