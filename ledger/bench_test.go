@@ -23,12 +23,8 @@ func BenchmarkAppend(b *testing.B) {
 	b.Run("appenders=1/delay=0s", func(b *testing.B) { benchAppend(b, 1, 0) })
 }
 
-var benchOpts Options
-
 func benchAppend(b *testing.B, appenders int, delay time.Duration) {
-	opts := benchOpts
-	opts.MaxDelay = delay
-	l, _ := openTest(b, opts)
+	l, _ := openTest(b, Options{MaxDelay: delay})
 	entry := testEntry("bench", 0, 2048)
 	ctx := context.Background()
 	var mu sync.Mutex

@@ -80,6 +80,10 @@ type Options struct {
 // Before the first Append, the caller replays Entries(0, Size()) into the
 // state; a validator should compare index with its own count and reject a
 // mismatch.
+//
+// Check runs serially, on the path of every append, so it should do only
+// what depends on the state: decoding and proof verification, which do
+// not, belong before Append, on the caller's goroutines.
 type Validator interface {
 	Check(index uint64, entry []byte) error
 }
