@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"golang.org/x/mod/sumdb/tlog"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
 )
 
 // The store is one SQLite database in WAL mode with synchronous=FULL: a

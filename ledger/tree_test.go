@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -49,50 +48,6 @@ func TestRootMatchesReference(t *testing.T) {
 	}
 	if EmptyRoot != Hash(refRoot(nil)) {
 		t.Errorf("EmptyRoot = %s", EmptyRoot)
-	}
-}
-
-// TestLedgerMatchesTree checks that the SQLite ledger stores the same tree
-// as the in-memory one: roots at every size, and proofs.
-func TestLedgerMatchesTree(t *testing.T) {
-	all := testEntries(300)
-	l, _ := openTest(t, Options{})
-	tr := buildTree(t, all)
-	// Appended in uneven batches, so group commits cross tile edges.
-	for i := 0; i < len(all); {
-		n := min(1+i%37, len(all)-i)
-		first, err := l.AppendBatch(context.Background(), all[i:i+n])
-		if err != nil || first != uint64(i) {
-			t.Fatalf("AppendBatch at %d = %d, %v", i, first, err)
-		}
-		i += n
-	}
-	for n := uint64(0); n <= 300; n++ {
-		got, err := l.Root(n)
-		want, _ := tr.Root(n)
-		if err != nil || got != want {
-			t.Fatalf("Root(%d) = %s, %v; want %s", n, got, err, want)
-		}
-	}
-	for _, c := range []struct{ i, n uint64 }{{0, 1}, {0, 300}, {299, 300}, {255, 256}, {256, 257}, {100, 200}} {
-		got, err := l.InclusionProof(c.i, c.n)
-		want, _ := tr.InclusionProof(c.i, c.n)
-		if err != nil || !equalHashes(got, want) {
-			t.Errorf("InclusionProof(%d, %d) differs from the in-memory tree: %v", c.i, c.n, err)
-		}
-		got, err = l.ConsistencyProof(c.i, c.n)
-		want, _ = tr.ConsistencyProof(c.i, c.n)
-		if err != nil || !equalHashes(got, want) {
-			t.Errorf("ConsistencyProof(%d, %d) differs from the in-memory tree: %v", c.i, c.n, err)
-		}
-	}
-	head, signed := l.Checkpoint()
-	if head.Size != 300 || head.Root != Hash(refRoot(all)) {
-		t.Errorf("Checkpoint() = %+v", head)
-	}
-	_, v := testKeys(t)
-	if c, err := OpenCheckpoint(signed, v); err != nil || c != head {
-		t.Errorf("OpenCheckpoint(latest) = %+v, %v", c, err)
 	}
 }
 

@@ -65,7 +65,8 @@ func (r *run) vote(ctx context.Context) error {
 			}
 		}
 	}
-	_, err := r.appendEntries(ctx, &election.Entry{Type: election.TypeClose, Time: max(r.tick(1000), m.Voting.Closes)})
+	r.clock = max(r.clock+1000, m.Voting.Closes)
+	_, err := r.appendEntries(ctx, &election.Entry{Type: election.TypeClose, Time: r.clock})
 	return err
 }
 

@@ -37,7 +37,7 @@ const (
 )
 
 // A Credential is the public part of a voter's credential: the district it
-// was issued for, the credential public key (Ed25519), the randomizer prefix
+// was issued for, the credential public key (ristretto255), the randomizer prefix
 // and the issuer's RSA signature. It travels in every ballot. A Credential
 // comes from Request.Finalize or DecodeCredential and is never modified.
 type Credential struct {
@@ -50,7 +50,7 @@ type Credential struct {
 // District returns the district the credential was issued for.
 func (c *Credential) District() string { return c.district }
 
-// PublicKey returns the 32-byte Ed25519 credential public key, which signs
+// PublicKey returns the 32-byte credential public key, which signs
 // the voter's ballots.
 func (c *Credential) PublicKey() []byte { return append([]byte(nil), c.key[:]...) }
 
@@ -111,7 +111,7 @@ func (c *Credential) Verify(issuer *rsa.PublicKey, electionHash [32]byte) error 
 //
 //	version      u8 (= 1)
 //	district     u8 length D (1 ≤ D ≤ 64) ‖ D bytes of UTF-8 without control characters
-//	key          32 bytes: the Ed25519 credential public key (RFC 8032 encoding)
+//	key          32 bytes: the credential public key (ristretto255, canonical, non-identity)
 //	prefix       32 bytes: the randomizer prefix
 //	signature    u16 length S, big endian (256 ≤ S ≤ 512) ‖ S bytes: the RSA
 //	             signature, big endian, exactly as long as the issuer's modulus
@@ -130,7 +130,7 @@ func (c *Credential) Encode() []byte {
 // DecodeCredential decodes a credential from its canonical encoding (see
 // Encode; check CR1 of SPEC.md). It rejects wrong lengths, an unknown
 // version, a district that breaks the rules, a public key that is not a
-// canonical Ed25519 point or has small order, a signature length outside
+// canonical non-identity ristretto255 element, a signature length outside
 // 256…512 and trailing bytes, so anything it accepts re-encodes to the same
 // bytes. It does not check the signature; call Verify.
 func DecodeCredential(b []byte) (*Credential, error) {

@@ -1,7 +1,6 @@
 package credential
 
 import (
-	"crypto/ed25519"
 	"crypto/rsa"
 	"errors"
 	"fmt"
@@ -9,6 +8,9 @@ import (
 	"math/big"
 
 	"github.com/cloudflare/circl/blindsign/blindrsa"
+	"github.com/gtank/ristretto255"
+
+	"github.com/urna-vote/urna/crypto/group"
 )
 
 // variant is the RFC 9474 variant of every urna credential.
@@ -23,7 +25,8 @@ type Request struct {
 	issuer   *rsa.PublicKey
 	election [32]byte
 	district string
-	priv     ed25519.PrivateKey
+	x        *group.Secret
+	pub      []byte
 	prefix   [PrefixSize]byte
 	client   blindrsa.Client
 	state    blindrsa.State
@@ -37,7 +40,7 @@ type Request struct {
 // the key that the election manifest lists for district. Send Blinded to
 // the issuer and pass its answer to Finalize.
 //
-// rand is read in this order: the 32-byte Ed25519 seed, the 32-byte
+// rand is read in this order: 64 bytes for the credential secret scalar, the 32-byte
 // randomizer prefix, then what RFC 9474 Blind draws (the 48-byte PSS salt
 // and the blinding factor).
 func NewRequest(rand io.Reader, issuer *rsa.PublicKey, electionHash [32]byte, district string) (*Request, error) {
@@ -50,15 +53,14 @@ func NewRequest(rand io.Reader, issuer *rsa.PublicKey, electionHash [32]byte, di
 	pub := &rsa.PublicKey{N: new(big.Int).Set(issuer.N), E: issuer.E}
 	r := &Request{issuer: pub, election: electionHash, district: district}
 
-	var seed [SeedSize]byte
-	if _, err := io.ReadFull(rand, seed[:]); err != nil {
+	x, err := group.RandomSecret(rand)
+	if err != nil {
 		return nil, fmt.Errorf("credential: reading randomness: %w", err)
 	}
-	r.priv = ed25519.NewKeyFromSeed(seed[:])
-	clear(seed[:])
-	digest := message(electionHash, district, r.priv.Public().(ed25519.PublicKey))
+	r.x = x
+	r.pub = ristretto255.NewIdentityElement().ScalarBaseMult(x.Scalar()).Bytes()
+	digest := message(electionHash, district, r.pub)
 
-	var err error
 	if r.client, err = blindrsa.NewClient(variant, pub); err != nil {
 		return nil, fmt.Errorf("credential: %w", err)
 	}
@@ -106,13 +108,13 @@ func (r *Request) Finalize(blindSig []byte) (*Credential, error) {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidBlindSignature, err)
 	}
 	c := &Credential{district: r.district, prefix: r.prefix, sig: sig}
-	copy(c.key[:], r.priv.Public().(ed25519.PublicKey))
+	copy(c.key[:], r.pub)
 	// The check every verifier will make (RFC 9474 §4.4 step 4 asks for
 	// RSASSA-PSS-VERIFY; circl compared the encoded message instead).
 	if err := c.Verify(r.issuer, r.election); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidBlindSignature, err)
 	}
-	r.key = &Key{priv: r.priv, cred: c}
+	r.key = &Key{x: r.x, cred: c}
 	return c, nil
 }
 
