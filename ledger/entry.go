@@ -37,7 +37,7 @@ func WriteJSONL(w io.Writer, entries iter.Seq2[[]byte, error]) (uint64, error) {
 	var n uint64
 	for e, err := range entries {
 		if err != nil {
-			return n, fmt.Errorf("ledger: entry %d: %w", n, err)
+			return n, err
 		}
 		if err := CheckEntry(e); err != nil {
 			return n, fmt.Errorf("ledger: entry %d: %w", n, err)

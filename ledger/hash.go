@@ -80,7 +80,7 @@ func RootFromEntries(entries iter.Seq2[[]byte, error]) (size uint64, root Hash, 
 	var c compact
 	for e, err := range entries {
 		if err != nil {
-			return 0, Hash{}, fmt.Errorf("ledger: entry %d: %w", c.n, err)
+			return 0, Hash{}, err
 		}
 		if err := CheckEntry(e); err != nil {
 			return 0, Hash{}, fmt.Errorf("ledger: entry %d: %w", c.n, err)

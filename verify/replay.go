@@ -53,7 +53,17 @@ func Replay(entries iter.Seq2[[]byte, error], progress func(n uint64)) (*electio
 		if len(buf) == 0 {
 			return
 		}
-		for _, p := range s.Prepare(rand.Reader, s.Next, buf) {
+		rest := buf
+		// Until the election key is known, ballots cannot be batch-checked:
+		// apply entries one by one until it is.
+		for len(rest) > 0 && s.BallotContext() == nil {
+			if err := s.Apply(rest[0]); err != nil {
+				report(failureOf(err, int64(s.Next)))
+				s.Skip()
+			}
+			rest = rest[1:]
+		}
+		for _, p := range s.Prepare(rand.Reader, s.Next, rest) {
 			if err := s.ApplyPrepared(p); err != nil {
 				report(failureOf(err, int64(p.Index)))
 				s.Skip()
