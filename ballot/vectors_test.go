@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gtank/ristretto255"
@@ -444,6 +445,31 @@ func generateVectors(t *testing.T) *vectorFile {
 	return f
 }
 
+// invalidBecause is, for each invalid vector, what Verify's error says in
+// this implementation: the vector fails for the reason its desc gives.
+var invalidBecause = map[string]string{
+	"identity ciphertext B (decodes; its proofs fail)":                                                "contest 0 option 1: proof",
+	"wrong signature: by another key":                                                                 "signature",
+	"wrong signature: the signature of another ballot of the same key":                                "signature",
+	"proof moved to another ciphertext (the same voter's other ballot)":                               "contest 0 option 0: proof",
+	"proof moved to another option (options swapped with their proofs)":                               "contest 0 option 0: proof",
+	"proofs moved to another contest (contests swapped, indices kept)":                                "contest 0 option 0: proof",
+	"Cortier-Smyth replay: copied under another credential key":                                       "contest 0 option 0: proof",
+	"Cortier-Smyth replay: copied under another credential key, re-randomised":                        "contest 0 option 0: proof",
+	"Cortier-Smyth replay: copied under another credential key, re-randomised, responses adjusted":    "contest 0 option 0: proof",
+	"Cortier-Smyth replay: copied under another credential key, options permuted":                     "contest 0 option 0: proof",
+	"proofs moved to another election (made for another election, relabelled, re-signed)":             "contest 0 option 0: proof",
+	"ballot of another election (replayed into this one)":                                             "another election",
+	"encrypted under another key, whose secret the attacker knows":                                    "contest 0 option 0: proof",
+	"sum proof under changed limits: two selections proven in [0, 2]":                                 "does not match the district's ballot",
+	"two selections, simulated sum proof":                                                             "contest 0 selection count: proof",
+	"no selection, simulated sum proof":                                                               "contest 0 selection count: proof",
+	"2 for one option and -1 for the other (sum 1, honest sum proof), simulated option proofs":        "contest 0 option 0: proof",
+	"trapdoor generator: option encrypts 3, proven to encrypt 1 with H = 3G as the message generator": "contest 0 option 0: proof",
+	"a contest missing":                          "1 contests, the district's ballot has 2",
+	"a contest of another shape (three options)": "does not match the district's ballot",
+}
+
 func checkVectors(t *testing.T, f *vectorFile) {
 	if len(f.Positive) == 0 || len(f.Negative) == 0 {
 		t.Fatal("no vectors")
@@ -580,6 +606,10 @@ func checkNegative(t *testing.T, v negativeVector) *Ballot {
 	}
 	if err := b.Verify(ctx, style); !errors.Is(err, ErrInvalid) {
 		t.Errorf("%q: Verify: got %v, want ErrInvalid", v.Desc, err)
+	} else if why, ok := invalidBecause[v.Desc]; !ok {
+		t.Errorf("%q: no entry in invalidBecause", v.Desc)
+	} else if !strings.Contains(err.Error(), why) {
+		t.Errorf("%q: Verify: %q, want it to say %q", v.Desc, err, why)
 	}
 	errs, err := VerifyBatch(batchRand(), ctx, []Item{{b, style}})
 	if err != nil || !errors.Is(errs[0], ErrInvalid) {

@@ -112,7 +112,7 @@ func Entries(entries iter.Seq2[[]byte, error], signed []byte, v note.Verifier, o
 		}
 	}
 	failures = append(failures, replayFailures...)
-	if len(failures) == 0 && (s.Result == nil || len(s.Signatures) == 0) {
+	if s.Result == nil || len(s.Signatures) == 0 {
 		failures = append(failures, Failure{Check: CheckComplete, Index: -1,
 			Reason: fmt.Sprintf("the election is %s; no signed result to verify", s.Phase)})
 	}

@@ -10,7 +10,7 @@ import (
 // Bounds of the digit width c. Narrower digits never win at the sizes where
 // the bucket method is used; at 16 bits the 2^15 buckets of 160 bytes take
 // 5 MB and each addition into them already costs half as much again as in
-// cache (bucketCost), so wider digits would not pay off below 2^22 terms.
+// cache (bucketCost); wider digits would only cost more.
 const (
 	minWindow = 4
 	maxWindow = 16
