@@ -107,4 +107,3 @@ func VerifyOpening(ctx *Context, b *Ballot, op *Opening) (Choices, error) {
 	}
 	return choices, nil
 }
-

@@ -7,8 +7,8 @@ import (
 	"github.com/gtank/ristretto255"
 	"golang.org/x/crypto/chacha20"
 
-	"github.com/urna-vote/urna/crypto/msm"
 	"github.com/urna-vote/urna/crypto/elgamal"
+	"github.com/urna-vote/urna/crypto/msm"
 )
 
 // A Batch checks many proof equations at once. Each equation Σ s_i·P_i = 0
