@@ -85,6 +85,7 @@ func TestAttackProofMovedToAnotherOption(t *testing.T) {
 	f := newFixture(t, "attack: moved to another option")
 	signer := newSigner(t, f.rand)
 	b, _ := f.encrypt(t, signer, 1, f.choices())
+	accepted(t, "the ballot as made", f.ctx, f.style, b)
 
 	swapped := copyOf(t, b)
 	sel := swapped.Contests[0].Selections
@@ -104,6 +105,7 @@ func TestAttackProofMovedToAnotherContest(t *testing.T) {
 	f.style = twinStyle
 	signer := newSigner(t, f.rand)
 	b, _ := f.encrypt(t, signer, 1, twinChoices)
+	accepted(t, "the ballot as made", f.ctx, f.style, b)
 	forged := copyOf(t, b)
 	c0, c1 := forged.Contests[0], forged.Contests[1]
 	c0.Selections, c1.Selections = c1.Selections, c0.Selections
@@ -126,6 +128,7 @@ func TestAttackReplayUnderAnotherCredential(t *testing.T) {
 	f := newFixture(t, "attack: Cortier-Smyth replay")
 	f.style = twinStyle
 	victim, _ := f.encrypt(t, newSigner(t, f.rand), 1, twinChoices)
+	accepted(t, "the victim's ballot", f.ctx, f.style, victim)
 	attacker := newSigner(t, f.rand)
 	own := func(b *Ballot) *Ballot {
 		c := copyOf(t, b)
@@ -306,18 +309,25 @@ func TestAttackSelectionsOutsideLimits(t *testing.T) {
 	accepted(t, "one selection", f.ctx, style, forgeBallot(t, f.rand, f.ctx, signer, cred, forgedRow{0, []int64{0, 1, 0}, 1, 1}))
 
 	for _, tc := range []struct {
-		name   string
-		values []int64
-		want   string
+		name    string
+		values  []int64
+		options bool // whether every option proof is valid
+		sum     bool // whether the sum proof is valid
+		want    string
 	}{
 		// Every option proof honest, the sum's simulated.
-		{"two selections in a one-of-three", []int64{1, 1, 0}, "contest 0 selection count"},
-		{"no selection in a one-of-three", []int64{0, 0, 0}, "contest 0 selection count"},
-		// The sum is 1 and its proof honest; the option proofs simulated.
-		{"2 for option 0, -1 for option 1", []int64{2, -1, 0}, "contest 0 option 0"},
-		{"option 0 encrypts 2, no other", []int64{2, 0, 0}, "contest 0 option 0"},
+		{"two selections in a one-of-three", []int64{1, 1, 0}, true, false, "contest 0 selection count"},
+		{"no selection in a one-of-three", []int64{0, 0, 0}, true, false, "contest 0 selection count"},
+		// The sum is 1 and its proof honest; the option proofs of 2 and
+		// -1 simulated.
+		{"2 for option 0, -1 for option 1", []int64{2, -1, 0}, false, true, "contest 0 option 0"},
+		{"option 0 encrypts 2, no other", []int64{2, 0, 0}, false, false, "contest 0 option 0"},
 	} {
 		b := forgeBallot(t, f.rand, f.ctx, signer, cred, forgedRow{0, tc.values, 1, 1})
+		options, sum := proofsValid(f.ctx, b)
+		if options != tc.options || sum != tc.sum {
+			t.Fatalf("%s: control: option proofs valid %v, sum proof valid %v", tc.name, options, sum)
+		}
 		rejected(t, tc.name, f.ctx, style, b, tc.want)
 	}
 
@@ -330,6 +340,22 @@ func TestAttackSelectionsOutsideLimits(t *testing.T) {
 	// The same with limits [2, 2].
 	two := forgeBallot(t, f.rand, f.ctx, signer, cred, forgedRow{0, []int64{1, 1, 0}, 2, 2})
 	rejected(t, "limits changed to [2, 2]", f.ctx, style, two, "does not match the district's ballot")
+}
+
+// proofsValid verifies the proofs of b's first contest one by one: whether
+// every option proof holds, and whether the sum proof does.
+func proofsValid(ctx *Context, b *Ballot) (options, sum bool) {
+	c := b.Contests[0]
+	base := proofTranscript(ctx, b.CredentialKey[:], c.Index)
+	options = true
+	for o, s := range c.Selections {
+		if s.Proof.Verify(optionTranscript(base, o), ctx.Key, s.Ciphertext, s.ctEnc, 0, 1) != nil {
+			options = false
+		}
+	}
+	total := c.SumCiphertext()
+	sum = c.Sum.Verify(sumTranscript(base), ctx.Key, total, total.Bytes(), uint64(c.Min), uint64(c.Max)) == nil
+	return options, sum
 }
 
 // TestAttackSignatureMalleability: the ballot hash leaves the signature

@@ -190,7 +190,8 @@ var (
 
 func generateVectors(t *testing.T) *vectorFile {
 	f := &vectorFile{
-		Comment: "urna encrypted ballots (package ballot; encoding in ballot/encoding.go). Byte strings are hex. " +
+		Comment: "urna encrypted ballots (package ballot): the encoding is specified in ballot/encoding.go, the transcripts of " +
+			"the proofs and the signature in ballot/encrypt.go, the proofs in crypto/proof. Byte strings are hex. " +
 			"Positive vectors verify, hash to ballotHash, show trackingCode, decrypt under secretKey and open with opening to choices. " +
 			"wantErr: \"malformed\" does not decode; \"invalid\" decodes, re-encodes identically and fails verification. " +
 			"Every value derives from the stream seeded.Reader(seed + \"/\" + desc), the election from seed + \"/election\"; " +
