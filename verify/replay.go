@@ -48,12 +48,32 @@ func Replay(entries iter.Seq2[[]byte, error], progress func(n uint64)) (*electio
 			failures = append(failures, f)
 		}
 	}
-	var buf [][]byte
-	flush := func() {
-		if len(buf) == 0 {
-			return
+	// Reading (and whatever the iterator does, such as hashing) runs ahead
+	// in its own goroutine, one chunk at a time, while the previous chunk is
+	// prepared and applied.
+	type chunkOf struct {
+		raws [][]byte
+		err  error
+	}
+	chunks := make(chan chunkOf, 1)
+	go func() {
+		defer close(chunks)
+		var buf [][]byte
+		for e, err := range entries {
+			if err != nil {
+				chunks <- chunkOf{buf, err}
+				return
+			}
+			buf = append(buf, e)
+			if len(buf) == chunk {
+				chunks <- chunkOf{raws: buf}
+				buf = nil
+			}
 		}
-		rest := buf
+		chunks <- chunkOf{raws: buf}
+	}()
+	for c := range chunks {
+		rest := c.raws
 		// Until the election key is known, ballots cannot be batch-checked:
 		// apply entries one by one until it is.
 		for len(rest) > 0 && s.BallotContext() == nil {
@@ -69,22 +89,16 @@ func Replay(entries iter.Seq2[[]byte, error], progress func(n uint64)) (*electio
 				s.Skip()
 			}
 		}
-		buf = buf[:0]
 		if progress != nil {
 			progress(s.Next)
 		}
-	}
-	for e, err := range entries {
-		if err != nil {
-			report(Failure{Check: "L0", Index: int64(s.Next) + int64(len(buf)), Reason: err.Error()})
+		if c.err != nil {
+			report(Failure{Check: "L0", Index: int64(s.Next), Reason: c.err.Error()})
+			for range chunks {
+			}
 			break
 		}
-		buf = append(buf, e)
-		if len(buf) == chunk {
-			flush()
-		}
 	}
-	flush()
 	return s, failures
 }
 

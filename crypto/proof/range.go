@@ -163,8 +163,9 @@ func DecodeRange(b []byte, lo, hi uint64) (*Range, error) {
 	p := &Range{
 		a: make([]*ristretto255.Element, n), b: make([]*ristretto255.Element, n),
 		c: make([]*ristretto255.Scalar, n), z: make([]*ristretto255.Scalar, n),
-		enc: b,
+		enc: append([]byte(nil), b...),
 	}
+	b = p.enc
 	var err error
 	for d := 0; d < n; d++ {
 		off := d * 3 * group.Size
@@ -187,13 +188,19 @@ func DecodeRange(b []byte, lo, hi uint64) (*Range, error) {
 	return p, nil
 }
 
-// lastChallenge sets c_{n−1} = c − Σ_{d<n−1} c_d.
-func (p *Range) lastChallenge(c *ristretto255.Scalar) {
+// challenges returns every branch's challenge: the encoded ones and the
+// last, c_{n−1} = c − Σ_{d<n−1} c_d. It leaves the proof unchanged, so one
+// proof may be verified in several contexts at once.
+func (p *Range) challenges(c *ristretto255.Scalar) []*ristretto255.Scalar {
+	n := len(p.a)
+	cs := make([]*ristretto255.Scalar, n)
+	copy(cs, p.c[:n-1])
 	last := ristretto255.NewScalar().Set(c)
-	for _, cd := range p.c[:len(p.c)-1] {
+	for _, cd := range p.c[:n-1] {
 		last.Subtract(last, cd)
 	}
-	p.c[len(p.c)-1] = last
+	cs[n-1] = last
+	return cs
 }
 
 // Verify checks the proof that ct (encoded as ctEnc) encrypts a value in
@@ -202,17 +209,17 @@ func (p *Range) Verify(t *transcript.Transcript, pk *elgamal.PublicKey, ct *elga
 	if err := p.checkShape(lo, hi); err != nil {
 		return err
 	}
-	p.lastChallenge(rangeChallenge(t, pk, ctEnc, lo, hi, p.enc))
+	cs := p.challenges(rangeChallenge(t, pk, ctEnc, lo, hi, p.enc))
 	for d := range p.a {
 		j := group.ScalarFromUint64(lo + uint64(d))
-		negC := ristretto255.NewScalar().Negate(p.c[d])
+		negC := ristretto255.NewScalar().Negate(cs[d])
 		// a_d == z_d·G − c_d·A
 		lhs := ristretto255.NewIdentityElement().VarTimeDoubleScalarBaseMult(negC, ct.A, p.z[d])
 		if lhs.Equal(p.a[d]) != 1 {
 			return fmt.Errorf("%w: range branch %d (A)", ErrInvalidProof, d)
 		}
 		// b_d == z_d·K − c_d·B + c_d·j·G
-		cj := ristretto255.NewScalar().Multiply(p.c[d], j)
+		cj := ristretto255.NewScalar().Multiply(cs[d], j)
 		rhs := ristretto255.NewIdentityElement().VarTimeMultiScalarMult(
 			[]*ristretto255.Scalar{p.z[d], negC, cj},
 			[]*ristretto255.Element{pk.K, ct.B, group.G()})
@@ -246,19 +253,19 @@ func (p *Range) AddToBatch(b *Batch, t *transcript.Transcript, pk *elgamal.Publi
 	if err := p.checkShape(lo, hi); err != nil {
 		return err
 	}
-	p.lastChallenge(rangeChallenge(t, pk, ctEnc, lo, hi, p.enc))
+	cs := p.challenges(rangeChallenge(t, pk, ctEnc, lo, hi, p.enc))
 	tmp := ristretto255.NewScalar()
 	for d := range p.a {
 		rho, sigma := b.weight(), b.weight()
 		b.g.Add(b.g, tmp.Multiply(rho, p.z[d]))
 		j := lo + uint64(d)
 		if j != 0 {
-			cj := ristretto255.NewScalar().Multiply(p.c[d], group.ScalarFromUint64(j))
+			cj := ristretto255.NewScalar().Multiply(cs[d], group.ScalarFromUint64(j))
 			b.g.Add(b.g, tmp.Multiply(sigma, cj))
 		}
 		b.k.Add(b.k, tmp.Multiply(sigma, p.z[d]))
-		coefA.Subtract(coefA, tmp.Multiply(rho, p.c[d]))
-		coefB.Subtract(coefB, tmp.Multiply(sigma, p.c[d]))
+		coefA.Subtract(coefA, tmp.Multiply(rho, cs[d]))
+		coefB.Subtract(coefB, tmp.Multiply(sigma, cs[d]))
 		b.Add(ristretto255.NewScalar().Negate(rho), p.a[d])
 		b.Add(ristretto255.NewScalar().Negate(sigma), p.b[d])
 	}
