@@ -79,18 +79,3 @@ func BenchmarkVerify(b *testing.B) {
 		})
 	}
 }
-
-// BenchmarkVerifyBallotSignature is the check of a ballot's Ed25519
-// signature.
-func BenchmarkVerifyBallotSignature(b *testing.B) {
-	is := testIssuers(b)["district-a"]
-	req, _, c := issue(b, is, electionX, "district-a")
-	key, _ := req.Key()
-	msg := make([]byte, 32)
-	sig, pub := key.Sign(msg), c.PublicKey()
-	for b.Loop() {
-		if !VerifyBallotSignature(pub, msg, sig) {
-			b.Fatal("invalid")
-		}
-	}
-}

@@ -5,6 +5,7 @@ import (
 	crand "crypto/rand"
 	"crypto/rsa"
 	"errors"
+	"github.com/gtank/ristretto255"
 	"io"
 	"math/big"
 	"strings"
@@ -64,17 +65,17 @@ func TestIssuance(t *testing.T) {
 			if key.Credential() != c || !bytes.Equal(key.PublicKey(), c.PublicKey()) {
 				t.Fatal("key and credential differ")
 			}
-			msg := []byte("ballot hash")
-			if !VerifyBallotSignature(d.PublicKey(), msg, key.Sign(msg)) {
-				t.Fatal("ballot signature does not verify")
+			// The device's secret is the credential's key: x·G.
+			if !bytes.Equal(ristretto255.NewIdentityElement().ScalarBaseMult(key.Secret().Scalar()).Bytes(), d.PublicKey()) {
+				t.Fatal("the credential does not certify the device's key")
 			}
 			// Restored from storage.
-			restored, err := NewKey(key.Seed(), d)
+			restored, err := NewKey(key.SecretBytes(), d)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !VerifyBallotSignature(d.PublicKey(), msg, restored.Sign(msg)) {
-				t.Fatal("restored key's ballot signature does not verify")
+			if !restored.Secret().Equal(key.Secret()) {
+				t.Fatal("restored key differs")
 			}
 		})
 	}
@@ -381,14 +382,15 @@ func TestNewRequestReadsSeedThenPrefix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first := make([]byte, 64)
+	first := make([]byte, 96)
 	io.ReadFull(seeded.Reader("order"), first)
 	c, err := req.Finalize(mustBlindSign(t, is, req.Blinded()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	key, _ := req.Key()
-	if !bytes.Equal(key.Seed(), first[:32]) || !bytes.Equal(c.Prefix(), first[32:]) {
+	x := ristretto255.NewScalar().FromUniformBytes(first[:64])
+	if !bytes.Equal(key.SecretBytes(), x.Bytes()) || !bytes.Equal(c.Prefix(), first[64:]) {
 		t.Fatal("randomness read in another order")
 	}
 	again, err := NewRequest(seeded.Reader("order"), is.PublicKey(), electionX, "district-a")
@@ -456,59 +458,25 @@ func TestNewKey(t *testing.T) {
 	is := testIssuers(t)["district-a"]
 	req, _, c := issue(t, is, electionX, "district-a")
 	key, _ := req.Key()
-	if _, err := NewKey(key.Seed(), c); err != nil {
+	if _, err := NewKey(key.SecretBytes(), c); err != nil {
 		t.Fatal(err)
 	}
-	other := append([]byte(nil), key.Seed()...)
+	other := append([]byte(nil), key.SecretBytes()...)
 	other[0] ^= 1
 	if _, err := NewKey(other, c); !errors.Is(err, ErrKeyMismatch) {
 		t.Errorf("another seed: %v", err)
 	}
-	for _, n := range []int{0, 31, 33, 64} {
+	for _, n := range []int{0, 31, 32, 33, 64} {
 		if _, err := NewKey(make([]byte, n), c); err == nil {
 			t.Errorf("%d-byte seed accepted", n)
 		}
 	}
-	if _, err := NewKey(key.Seed(), nil); err == nil {
+	if _, err := NewKey(key.SecretBytes(), nil); err == nil {
 		t.Error("nil credential accepted")
 	}
 	key.Zero()
-	if !bytes.Equal(key.Seed(), make([]byte, SeedSize)) {
+	if !bytes.Equal(key.SecretBytes(), make([]byte, SecretSize)) {
 		t.Error("Zero left key bytes")
-	}
-}
-
-func TestVerifyBallotSignature(t *testing.T) {
-	is := testIssuers(t)["district-a"]
-	req, _, c := issue(t, is, electionX, "district-a")
-	key, _ := req.Key()
-	oreq, _, _ := issue(t, is, electionX, "district-a")
-	okey, _ := oreq.Key()
-	msg := []byte("ballot hash")
-	sig := key.Sign(msg)
-	tests := []struct {
-		name      string
-		pub, m, s []byte
-		want      bool
-	}{
-		{"valid", c.PublicKey(), msg, sig, true},
-		{"another message", c.PublicKey(), []byte("ballot hasH"), sig, false},
-		{"another key's signature", c.PublicKey(), msg, okey.Sign(msg), false},
-		{"under another key", okey.PublicKey(), msg, sig, false},
-		{"signature bit changed", c.PublicKey(), msg, flip(sig, 10), false},
-		{"short key", c.PublicKey()[:31], msg, sig, false},
-		{"long key", cat(c.PublicKey(), []byte{0}), msg, sig, false},
-		{"nil key", nil, msg, sig, false},
-		{"short signature", c.PublicKey(), msg, sig[:63], false},
-		{"long signature", c.PublicKey(), msg, cat(sig, []byte{0}), false},
-		{"nil signature", c.PublicKey(), msg, nil, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := VerifyBallotSignature(tt.pub, tt.m, tt.s); got != tt.want {
-				t.Fatalf("got %v", got)
-			}
-		})
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 )
 
 // secretsOf returns a finalised Request, its Key and an Issuer, with the
-// byte strings that must never show: the Ed25519 seed and private key,
+// byte strings that must never show: the credential secret key,
 // and the RSA private exponent and primes.
 func secretsOf(t *testing.T) (req *Request, key *Key, is *Issuer, secrets [][]byte) {
 	is = testIssuers(t)["district-a"]
@@ -21,7 +21,7 @@ func secretsOf(t *testing.T) (req *Request, key *Key, is *Issuer, secrets [][]by
 	if err != nil {
 		t.Fatal(err)
 	}
-	secrets = [][]byte{key.Seed(), key.priv, is.sk.D.Bytes(), is.sk.Primes[0].Bytes(), is.sk.Primes[1].Bytes()}
+	secrets = [][]byte{key.SecretBytes(), is.sk.D.Bytes(), is.sk.Primes[0].Bytes(), is.sk.Primes[1].Bytes()}
 	return req, key, is, secrets
 }
 
@@ -86,15 +86,15 @@ func TestSecretsNotComparable(t *testing.T) {
 	}
 }
 
-func TestSeedIsTheDeliberateAccessor(t *testing.T) {
+func TestSecretBytesIsTheDeliberateAccessor(t *testing.T) {
 	_, key, _, _ := secretsOf(t)
-	seed := key.Seed()
-	if len(seed) != SeedSize || bytes.Equal(seed, make([]byte, SeedSize)) {
+	seed := key.SecretBytes()
+	if len(seed) != SecretSize || bytes.Equal(seed, make([]byte, SecretSize)) {
 		t.Fatalf("seed %d bytes", len(seed))
 	}
 	// A copy: changing it does not change the key.
 	seed[0] ^= 1
-	if bytes.Equal(seed, key.Seed()) {
-		t.Fatal("Seed returned the key's own bytes")
+	if bytes.Equal(seed, key.SecretBytes()) {
+		t.Fatal("SecretBytes returned the key's own bytes")
 	}
 }
