@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -16,7 +17,7 @@ func init() {
 }
 
 func runVerify(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("verify", "verify DIR [--receipt FILE]... [--json] [--log-key FILE]", stderr)
+	fs := newFlags("verify", "verify DIR|URL [--receipt FILE]... [--json] [--log-key FILE]", stderr)
 	jsonOut := fs.Bool("json", false, `print {"ok", "ballots", "results", "error"} as JSON`)
 	logKey := fs.String("log-key", "", "file with the log's public key (default DIR/log.pub)")
 	var receipts []string
@@ -34,12 +35,13 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
-	if strings.HasPrefix(dir, "http://") || strings.HasPrefix(dir, "https://") {
-		return fmt.Errorf("verifying a live platform at %s is not available yet; export its ledger and verify the folder", dir)
-	}
+	remote := strings.HasPrefix(dir, "http://") || strings.HasPrefix(dir, "https://")
 	opts := verify.Options{}
 	keyFile := *logKey
 	if keyFile == "" {
+		if remote {
+			return fmt.Errorf("verifying %s needs --log-key FILE: the log's public key, obtained from the organiser", dir)
+		}
 		keyFile = filepath.Join(dir, "log.pub")
 	}
 	key, err := os.ReadFile(keyFile)
@@ -51,7 +53,12 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	if !*jsonOut {
 		opts.Progress = bar.set
 	}
-	report, err := verify.Dir(dir, opts)
+	var report *verify.Report
+	if remote {
+		report, err = verify.URL(context.Background(), dir, opts)
+	} else {
+		report, err = verify.Dir(dir, opts)
+	}
 	bar.done()
 	if err != nil {
 		return err
