@@ -252,13 +252,12 @@ func TestBlindSignRejectsBadInput(t *testing.T) {
 
 // TestBlindSignChecksItsSignature: RFC 9474 §4.3 has the signer check
 // s^e = m before releasing s, against faults in the private-key operation
-// (a faulty CRT signature reveals a factor of n). circl's BlindSign makes
-// that check; this test holds it to it with a corrupted private exponent.
+// (a faulty CRT signature reveals a factor of n). This test holds BlindSign
+// to it with a fault in one half of the CRT computation.
 func TestBlindSignChecksItsSignature(t *testing.T) {
 	good := testIssuers(t)["district-a"]
-	sk := *good.sk
-	sk.D = new(big.Int).Add(sk.D, big.NewInt(2))
-	faulty := &Issuer{sk: &sk}
+	faulty := newIssuer(good.sk)
+	faulty.dp = new(big.Int).Add(faulty.dp, big.NewInt(2))
 	req, err := NewRequest(crand.Reader, good.PublicKey(), electionX, "district-a")
 	if err != nil {
 		t.Fatal(err)

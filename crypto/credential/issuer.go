@@ -1,13 +1,12 @@
 package credential
 
 import (
+	crand "crypto/rand"
 	"crypto/rsa"
 	"errors"
 	"fmt"
 	"io"
 	"math/big"
-
-	"github.com/cloudflare/circl/blindsign/blindrsa"
 )
 
 // Issuer key parameters.
@@ -48,6 +47,8 @@ func checkPublicKey(pub *rsa.PublicKey) error {
 type Issuer struct {
 	_  [0]func()
 	sk *rsa.PrivateKey
+	// CRT values: d mod (p−1), d mod (q−1), q⁻¹ mod p.
+	dp, dq, qinv *big.Int
 }
 
 // NewIssuer wraps an RSA private key. The key must be a valid two-prime key
@@ -69,7 +70,19 @@ func NewIssuer(sk *rsa.PrivateKey) (*Issuer, error) {
 	if err := sk.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidIssuerKey, err)
 	}
-	return &Issuer{sk: sk}, nil
+	return newIssuer(sk), nil
+}
+
+// newIssuer computes the CRT values of a checked key.
+func newIssuer(sk *rsa.PrivateKey) *Issuer {
+	p, q := sk.Primes[0], sk.Primes[1]
+	one := big.NewInt(1)
+	return &Issuer{
+		sk:   sk,
+		dp:   new(big.Int).Mod(sk.D, new(big.Int).Sub(p, one)),
+		dq:   new(big.Int).Mod(sk.D, new(big.Int).Sub(q, one)),
+		qinv: new(big.Int).ModInverse(q, p),
+	}
 }
 
 // GenerateIssuer generates a new issuer key with a modulus of bits bits
@@ -119,15 +132,46 @@ func (is *Issuer) BlindSign(blinded []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: not below the modulus", ErrInvalidBlindedMessage)
 	}
 	// Steps 2–4: s = RSASP1(sk, m), then m' = RSAVP1(pk, s) and m' = m
-	// must hold. circl's BlindSign does both (its DecryptAndCheck), with
-	// RSA blinding from crypto/rand around the exponentiation;
-	// TestBlindSignChecksItsSignature holds it to the check.
-	s, err := blindrsa.NewSigner(is.sk).BlindSign(blinded)
-	switch {
-	case errors.Is(err, blindrsa.ErrUnexpectedSize), errors.Is(err, blindrsa.ErrInvalidMessageLength):
-		return nil, fmt.Errorf("%w: %v", ErrInvalidBlindedMessage, err)
-	case err != nil:
-		return nil, fmt.Errorf("%w: %v", ErrSigningFailure, err)
+	// must hold before s is released.
+	s, err := is.rsasp1(new(big.Int).SetBytes(blinded))
+	if err != nil {
+		return nil, err
+	}
+	return s.FillBytes(make([]byte, is.sk.Size())), nil
+}
+
+// rsasp1 computes s = m^d mod n by the Chinese remainder theorem — two
+// half-size exponentiations, about four times faster than one — with RSA
+// blinding: m is multiplied by r^e for a fresh random r and the result by
+// r⁻¹, so the time of math/big's arithmetic says nothing about d. A fault
+// in one half of a CRT computation would reveal a factor of n (Boneh,
+// DeMillo, Lipton), which is why the result is checked, s^e = m mod n,
+// before it leaves.
+func (is *Issuer) rsasp1(m *big.Int) (*big.Int, error) {
+	n, e := is.sk.N, big.NewInt(int64(is.sk.E))
+	p, q := is.sk.Primes[0], is.sk.Primes[1]
+	var r, rInv *big.Int
+	for {
+		var err error
+		if r, err = crand.Int(crand.Reader, n); err != nil {
+			return nil, fmt.Errorf("%w: randomness: %v", ErrSigningFailure, err)
+		}
+		if r.Sign() > 0 {
+			if rInv = new(big.Int).ModInverse(r, n); rInv != nil {
+				break
+			}
+		}
+	}
+	c := new(big.Int).Exp(r, e, n)
+	c.Mul(c, m).Mod(c, n)
+	m1 := new(big.Int).Exp(new(big.Int).Mod(c, p), is.dp, p)
+	m2 := new(big.Int).Exp(new(big.Int).Mod(c, q), is.dq, q)
+	h := m1.Sub(m1, m2)
+	h.Mul(h, is.qinv).Mod(h, p)
+	s := h.Mul(h, q).Add(h, m2)
+	s.Mul(s, rInv).Mod(s, n)
+	if new(big.Int).Exp(s, e, n).Cmp(m) != 0 {
+		return nil, fmt.Errorf("%w: the signature does not verify; nothing released", ErrSigningFailure)
 	}
 	return s, nil
 }
