@@ -72,18 +72,21 @@ func Replay(entries iter.Seq2[[]byte, error], progress func(n uint64)) (*electio
 		}
 		chunks <- chunkOf{raws: buf}
 	}()
-	for c := range chunks {
-		rest := c.raws
-		// Until the election key is known, ballots cannot be batch-checked:
-		// apply entries one by one until it is.
-		for len(rest) > 0 && s.BallotContext() == nil {
-			if err := s.Apply(rest[0]); err != nil {
-				report(failureOf(err, int64(s.Next)))
-				s.Skip()
-			}
-			rest = rest[1:]
-		}
-		for _, p := range s.Prepare(rand.Reader, s.Next, rest) {
+	// While one chunk is applied (serially, cheaply), the next is prepared
+	// (decoded and batch-verified on all cores).
+	type preparedChunk struct {
+		ps  []*election.Prepared
+		err error
+	}
+	prepare := func(first uint64, raws [][]byte, readErr error) chan preparedChunk {
+		out := make(chan preparedChunk, 1)
+		go func() { out <- preparedChunk{s.Prepare(rand.Reader, first, raws), readErr} }()
+		return out
+	}
+	var pending chan preparedChunk
+	next := s.Next // index of the first entry not yet handed to Prepare
+	apply := func(pc preparedChunk) bool {
+		for _, p := range pc.ps {
 			if err := s.ApplyPrepared(p); err != nil {
 				report(failureOf(err, int64(p.Index)))
 				s.Skip()
@@ -92,12 +95,38 @@ func Replay(entries iter.Seq2[[]byte, error], progress func(n uint64)) (*electio
 		if progress != nil {
 			progress(s.Next)
 		}
-		if c.err != nil {
-			report(Failure{Check: "L0", Index: int64(s.Next), Reason: c.err.Error()})
-			for range chunks {
+		if pc.err != nil {
+			report(Failure{Check: "L0", Index: int64(s.Next), Reason: pc.err.Error()})
+			return false
+		}
+		return true
+	}
+	for c := range chunks {
+		rest := c.raws
+		if s.BallotContext() == nil {
+			// Until the election key is known, ballots cannot be
+			// batch-checked: apply entries one by one until it is.
+			for len(rest) > 0 && s.BallotContext() == nil {
+				if err := s.Apply(rest[0]); err != nil {
+					report(failureOf(err, int64(s.Next)))
+					s.Skip()
+				}
+				rest = rest[1:]
 			}
+			next = s.Next
+		}
+		p := prepare(next, rest, c.err)
+		next += uint64(len(rest))
+		if pending != nil && !apply(<-pending) {
+			pending = nil
 			break
 		}
+		pending = p
+	}
+	if pending != nil {
+		apply(<-pending)
+	}
+	for range chunks {
 	}
 	return s, failures
 }
