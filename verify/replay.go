@@ -33,7 +33,7 @@ const MaxFailures = 100
 
 // chunk is how many entries are prepared (decoded and batch-verified) at
 // once; it bounds the verifier's memory.
-const chunk = 16384
+const chunk = 8192
 
 // Replay applies the entries in order to a fresh state. Entries are prepared
 // in chunks on all cores, then applied one by one. A failing entry is
