@@ -5,10 +5,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
+	"github.com/urna-vote/urna/internal/golden"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -20,7 +19,6 @@ import (
 	"github.com/urna-vote/urna/internal/seeded"
 )
 
-var update = flag.Bool("update", false, "regenerate "+vectorPath+" from its seed")
 
 const (
 	vectorPath = "testdata/ballot_vectors.json"
@@ -137,26 +135,7 @@ func contextOf(t testing.TB, election, key []byte) *Context {
 // result is byte for byte the stored file (with -update: writes it), and
 // checks every stored vector.
 func TestVectors(t *testing.T) {
-	out, err := json.MarshalIndent(generateVectors(t), "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out = append(out, '\n')
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(vectorPath), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(vectorPath, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stored, err := os.ReadFile(vectorPath)
-	if err != nil {
-		t.Fatalf("%v (generate with: go test ./ballot -run TestVectors -update)", err)
-	}
-	if !bytes.Equal(out, stored) {
-		t.Fatalf("%s is not what seed %q produces; regenerate with -update and review the diff", vectorPath, vectorSeed)
-	}
+	stored := golden.JSON(t, vectorPath, generateVectors(t))
 	if len(stored) >= 200<<10 {
 		t.Errorf("%s has %d bytes; keep it under 200 KB", vectorPath, len(stored))
 	}

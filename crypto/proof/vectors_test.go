@@ -4,10 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
+	"github.com/urna-vote/urna/internal/golden"
 	"io"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/gtank/ristretto255"
@@ -17,8 +16,6 @@ import (
 	"github.com/urna-vote/urna/crypto/transcript"
 	"github.com/urna-vote/urna/internal/seeded"
 )
-
-var update = flag.Bool("update", false, "regenerate "+vectorPath+" from its seed")
 
 const (
 	vectorPath = "testdata/proof_vectors.json"
@@ -88,26 +85,7 @@ type dleqVector struct {
 // result is byte for byte the stored file (with -update: writes it), and
 // checks every stored vector.
 func TestVectors(t *testing.T) {
-	out, err := json.MarshalIndent(generateVectors(t), "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out = append(out, '\n')
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(vectorPath), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(vectorPath, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stored, err := os.ReadFile(vectorPath)
-	if err != nil {
-		t.Fatalf("%v (generate with: go test ./crypto/proof -run TestVectors -update)", err)
-	}
-	if !bytes.Equal(out, stored) {
-		t.Fatalf("%s is not what seed %q produces; regenerate with -update and review the diff", vectorPath, vectorSeed)
-	}
+	golden.JSON(t, vectorPath, generateVectors(t))
 	checkVectors(t, readVectors(t))
 }
 
