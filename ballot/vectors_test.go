@@ -3,11 +3,9 @@ package ballot
 import (
 	"bytes"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"github.com/urna-vote/urna/internal/golden"
 	"io"
-	"os"
 	"strings"
 	"testing"
 
@@ -18,7 +16,6 @@ import (
 	"github.com/urna-vote/urna/crypto/proof"
 	"github.com/urna-vote/urna/internal/seeded"
 )
-
 
 const (
 	vectorPath = "testdata/ballot_vectors.json"
@@ -144,14 +141,8 @@ func TestVectors(t *testing.T) {
 
 func readVectors(t testing.TB) *vectorFile {
 	t.Helper()
-	b, err := os.ReadFile(vectorPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var f vectorFile
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
+	golden.ReadJSON(t, vectorPath, &f)
 	return &f
 }
 

@@ -2,11 +2,9 @@ package proof
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"github.com/urna-vote/urna/internal/golden"
 	"io"
-	"os"
 	"testing"
 
 	"github.com/gtank/ristretto255"
@@ -91,14 +89,8 @@ func TestVectors(t *testing.T) {
 
 func readVectors(t testing.TB) *vectorFile {
 	t.Helper()
-	b, err := os.ReadFile(vectorPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var f vectorFile
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
+	golden.ReadJSON(t, vectorPath, &f)
 	return &f
 }
 

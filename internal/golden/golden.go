@@ -50,3 +50,15 @@ func Check(t testing.TB, path string, got []byte) {
 		t.Fatalf("%s is not what its generator produces; regenerate with -update and review the diff", path)
 	}
 }
+
+// ReadJSON reads the JSON file at path into v.
+func ReadJSON(t testing.TB, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
