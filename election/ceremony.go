@@ -30,7 +30,12 @@ func newCeremony(m *Manifest, ctx [32]byte) *ceremony {
 	for i, g := range m.Guardians {
 		keys[i] = g.Key
 	}
-	c.public, c.err = threshold.NewCeremony(c.params, ctx, keys)
+	setup, err := threshold.NewSetup(c.params, ctx, keys)
+	if err != nil {
+		c.err = err
+		return c
+	}
+	c.public = threshold.NewCeremony(setup)
 	return c
 }
 
@@ -116,6 +121,6 @@ func (s *State) combineShares() ([]*ristretto255.Element, []int, error) {
 		shares = append(shares, ds)
 		guardians = append(guardians, g)
 	}
-	values, err := threshold.Combine(s.ceremony.params, s.tallyCts, shares)
+	values, err := threshold.Combine(s.ceremony.params, s.publicShares, s.tallyCts, s.ContextHash, shares)
 	return values, guardians, err
 }

@@ -6,9 +6,6 @@ import (
 	mrand "math/rand/v2"
 	"sort"
 
-	"github.com/gtank/ristretto255"
-
-	"github.com/urna-vote/urna/crypto/group"
 	"github.com/urna-vote/urna/crypto/threshold"
 	"github.com/urna-vote/urna/election"
 )
@@ -18,7 +15,7 @@ import (
 type guardian struct {
 	index  int
 	public []byte
-	secret *group.Secret
+	key    *threshold.LongTermKey
 	g      *threshold.Guardian
 	share  *threshold.Share
 }
@@ -26,12 +23,11 @@ type guardian struct {
 func newGuardians(n int) ([]*guardian, error) {
 	var out []*guardian
 	for i := 1; i <= n; i++ {
-		x, err := group.RandomSecret(rand.Reader)
+		k, err := threshold.GenerateLongTermKey(rand.Reader)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, &guardian{index: i, secret: x,
-			public: ristretto255.NewIdentityElement().ScalarBaseMult(x.Scalar()).Bytes()})
+		out = append(out, &guardian{index: i, key: k, public: k.Public().Bytes()})
 	}
 	return out, nil
 }
@@ -45,31 +41,33 @@ func (r *run) ceremony(ctx context.Context) error {
 	for i, g := range r.guardians {
 		keys[i] = g.public
 	}
-	cctx := r.st.CeremonyContext()
+	setup, err := threshold.NewSetup(p, r.st.CeremonyContext(), keys)
+	if err != nil {
+		return err
+	}
 	var deals []*election.Entry
 	for _, g := range r.guardians {
-		var err error
-		if g.g, err = threshold.NewGuardian(p, cctx, g.index, g.secret, keys); err != nil {
+		if g.g, err = threshold.NewGuardian(setup, g.index, g.key, rand.Reader); err != nil {
 			return err
 		}
-		msg, err := g.g.Round1(rand.Reader)
+		msg, err := g.g.Round1()
 		if err != nil {
 			return err
 		}
 		deals = append(deals, &election.Entry{Type: election.TypeCeremony, Time: r.tick(1000),
-			Ceremony: &election.CeremonyEntry{Guardian: g.index, Round: election.RoundDeal, Message: msg}})
+			Ceremony: &election.CeremonyEntry{Guardian: g.index, Round: election.RoundDeal, Message: msg.Encode()}})
 	}
 	if _, err := r.appendEntries(ctx, deals...); err != nil {
 		return err
 	}
 	var complaints []*election.Entry
 	for _, g := range r.guardians {
-		msg, err := g.g.Round2(r.st.Ceremony(), rand.Reader)
+		msg, err := g.g.Round2(r.st.Ceremony().Round1Messages())
 		if err != nil {
 			return err
 		}
 		complaints = append(complaints, &election.Entry{Type: election.TypeCeremony, Time: r.tick(1000),
-			Ceremony: &election.CeremonyEntry{Guardian: g.index, Round: election.RoundComplaints, Message: msg}})
+			Ceremony: &election.CeremonyEntry{Guardian: g.index, Round: election.RoundComplaints, Message: msg.Encode()}})
 	}
 	if _, err := r.appendEntries(ctx, complaints...); err != nil {
 		return err
@@ -78,8 +76,12 @@ func (r *run) ceremony(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	c := r.st.Ceremony()
 	for _, g := range r.guardians {
-		if g.share, err = g.g.Share(res); err != nil {
+		if _, err := g.g.Finish(c.Round1Messages(), c.Round2Messages()); err != nil {
+			return err
+		}
+		if g.share, err = g.g.Share(); err != nil {
 			return err
 		}
 	}

@@ -5,168 +5,299 @@ import (
 	"slices"
 
 	"github.com/gtank/ristretto255"
+
 	"github.com/urna-vote/urna/crypto/group"
+	"github.com/urna-vote/urna/crypto/proof"
 )
 
-// A Ceremony is the public side of a key ceremony: it takes the messages as
-// they appear on the ledger, checks each, judges complaints and yields the
-// joint key. The verifier and the ledger state machine run it; it needs no
-// secret.
+// A Ceremony is the public record of a key ceremony. It takes the messages
+// in the order they appear on the ledger, checks each one (an error rejects
+// the message, which is then not recorded), judges the complaints, and
+// yields the joint key. It needs no secret: the ledger's state machine,
+// the verifier and every guardian run the same code on the same messages
+// and reach the same Result.
+//
+// Variable time: everything it handles is public. Not safe for concurrent
+// use.
 type Ceremony struct {
-	p      Params
-	ctx    [32]byte
-	keys   []*ristretto255.Element // long-term keys, by index − 1
-	round1 map[int]*Round1
-	round2 map[int]*Round2
-	// disqualified records why a dealer was excluded.
-	disqualified map[int]string
+	setup *Setup
+	// round1[i-1] and raw1[i-1] are dealer i's recorded message, or nil.
+	round1 []*Round1Message
+	raw1   [][]byte
+	// round2[j-1] is guardian j's recorded round-2 message and verdicts.
+	round2 []*round2Record
+	closed bool     // round 1 is closed: a round-2 message is recorded
+	digest [32]byte // the round-1 digest, fixed when round 1 closes
 }
 
-// A Result is the outcome of a ceremony.
+type round2Record struct {
+	msg      *Round2Message
+	verdicts []verdict // one per complaint
+}
+
+// A verdict is the judgment of one complaint (SPEC.md §6.1 step 2).
+type verdict struct {
+	justified bool
+	why       string
+}
+
+// A Result is the outcome of a ceremony (SPEC.md §6.1).
 type Result struct {
-	Key          *ristretto255.Element
-	Qualified    []int                   // ascending
-	PublicShares []*ristretto255.Element // X_j for j = 1..N, by j − 1
-	Disqualified map[int]string          // dealer → reason
+	// Key is the joint election key K = Σ_{i∈QUAL} C_{i,0}.
+	Key *ristretto255.Element
+	// Qualified is QUAL, ascending.
+	Qualified []int
+	// Commitments are the joint commitments Σ_{i∈QUAL} C_{i,k}, k = 0…t−1;
+	// Commitments[0] is Key.
+	Commitments []*ristretto255.Element
+	// PublicShares[j-1] is guardian j's public share X_j = x_j·G.
+	PublicShares []*ristretto255.Element
+	// Disqualified lists the dealers outside QUAL, ascending, with the reason
+	// (an error wrapping ErrNoDeal or ErrBadShare).
+	Disqualified []Disqualification
+	// FalseComplaints lists the complaints judged unjustified. They change
+	// nothing; they name the complainer.
+	FalseComplaints []FalseComplaint
 }
 
-// NewCeremony starts the public record of a ceremony with context hash ctx
-// among guardians whose long-term public keys are keys (by index − 1).
-func NewCeremony(p Params, ctx [32]byte, keys [][]byte) (*Ceremony, error) {
-	if err := p.Check(); err != nil {
-		return nil, err
-	}
-	if len(keys) != p.N {
-		return nil, fmt.Errorf("threshold: %d guardian keys for %d guardians", len(keys), p.N)
-	}
-	c := &Ceremony{p: p, ctx: ctx, round1: map[int]*Round1{}, round2: map[int]*Round2{}, disqualified: map[int]string{}}
-	for i, k := range keys {
-		e, err := group.DecodeElement(k)
-		if err != nil {
-			return nil, fmt.Errorf("threshold: key of guardian %d: %w", i+1, err)
-		}
-		c.keys = append(c.keys, e)
-	}
-	return c, nil
+// A Disqualification says why a dealer is not in QUAL.
+type Disqualification struct {
+	Guardian int
+	Reason   error
 }
 
-// AddRound1 checks and records guardian's round-1 message: well formed, from
-// that guardian, once, with a valid proof of knowledge of its constant
-// term. A message that fails is rejected with an error and not recorded; a
-// dealer without a recorded round-1 message is not qualified.
+// A FalseComplaint is a complaint by guardian By against a dealer whose
+// share was in fact valid.
+type FalseComplaint struct {
+	By, Against int
+}
+
+// NewCeremony starts an empty record for setup s.
+func NewCeremony(s *Setup) *Ceremony {
+	return &Ceremony{
+		setup:  s,
+		round1: make([]*Round1Message, s.p.N),
+		raw1:   make([][]byte, s.p.N),
+		round2: make([]*round2Record, s.p.N),
+	}
+}
+
+// Setup returns the ceremony's setup.
+func (c *Ceremony) Setup() *Setup { return c.setup }
+
+// AddRound1 checks guardian's round-1 message (SPEC.md §4.4, check K1) and
+// records it. It is rejected if round 1 is closed, if it does not decode,
+// names another dealer, is not signed by the guardian's long-term key, is
+// the guardian's second, or its proof of knowledge fails. The error is a
+// *GuardianError.
 func (c *Ceremony) AddRound1(guardian int, b []byte) error {
-	if len(c.round2) > 0 {
-		return blame(guardian, fmt.Errorf("%w: round 1 after round 2 began", ErrInvalid))
+	// Checks 1 to 5: a guardian, round 1 open, the message decodes.
+	if !c.setup.guardian(guardian) {
+		return blame(guardian, ErrWrongGuardian, "no guardian %d in a ceremony of %d", guardian, c.setup.p.N)
 	}
-	m, err := DecodeRound1(c.p, b)
+	if c.closed {
+		return blame(guardian, ErrRoundClosed, "a round-2 message is already recorded")
+	}
+	m, err := DecodeRound1(c.setup.p, b)
 	if err != nil {
-		return blame(guardian, err)
+		return &GuardianError{Guardian: guardian, Err: err}
 	}
+	// The body is the input without its signature: strict decoding makes it
+	// identical to m.body(), without encoding the elements again.
+	if err := c.checkRound1(guardian, m, b[:len(b)-proof.SchnorrSize]); err != nil {
+		return err
+	}
+	c.round1[guardian-1] = m
+	c.raw1[guardian-1] = append([]byte(nil), b...)
+	return nil
+}
+
+func (c *Ceremony) checkRound1(guardian int, m *Round1Message, body []byte) error {
+	s := c.setup
+	// 6. The message is the guardian's own.
 	if m.Dealer != guardian {
-		return blame(guardian, fmt.Errorf("%w: message of guardian %d", ErrInvalid, m.Dealer))
+		return blame(guardian, ErrWrongGuardian, "the message is guardian %d's", m.Dealer)
 	}
-	if _, dup := c.round1[guardian]; dup {
-		return blame(guardian, fmt.Errorf("%w: second round-1 message", ErrInvalid))
+	// 7. It is signed with the guardian's long-term key.
+	if err := m.Signature.Verify(signatureTranscript(s, guardian, body), group.G(), s.keys[guardian-1]); err != nil {
+		return blame(guardian, ErrSignature, "%w", err)
 	}
-	if err := m.PoK.Verify(pokTranscript(c.ctx, guardian), group.G(), m.Commitments[0]); err != nil {
-		return blame(guardian, fmt.Errorf("%w: proof of knowledge of the secret: %w", ErrInvalid, err))
+	// 8. It is the guardian's first.
+	if c.round1[guardian-1] != nil {
+		return blame(guardian, ErrDuplicate, "round 1")
 	}
-	c.round1[guardian] = m
+	// 9. The dealer knows the discrete logarithm of its constant term: no
+	// rogue key.
+	if err := m.PoK.Verify(pokTranscript(s, guardian, m.Commitments, m.Ephemeral), group.G(), m.Commitments[0]); err != nil {
+		return blame(guardian, ErrProofOfKnowledge, "%w", err)
+	}
 	return nil
 }
 
-// AddRound2 checks and records guardian's complaints: each names a dealer
-// with a recorded round-1 message and proves the revealed secret S is
-// x_j·E for the complainer's long-term key. Whether a complaint is
-// justified is judged by Result.
+// AddRound2 checks guardian's round-2 message (SPEC.md §5.4, check K1),
+// judges its complaints and records it. The first round-2 message closes
+// round 1. It is rejected if it does not decode, names another guardian, is
+// not signed by the guardian's long-term key, is the guardian's second,
+// judges other round-1 messages than those recorded, or any complaint names
+// a dealer without a recorded deal or carries a proof that does not verify.
 func (c *Ceremony) AddRound2(guardian int, b []byte) error {
-	m, err := DecodeRound2(c.p, b)
+	s := c.setup
+	// Checks 1 and 2: a guardian, the message decodes.
+	if !s.guardian(guardian) {
+		return blame(guardian, ErrWrongGuardian, "no guardian %d in a ceremony of %d", guardian, s.p.N)
+	}
+	m, err := DecodeRound2(s.p, b)
 	if err != nil {
-		return blame(guardian, err)
+		return &GuardianError{Guardian: guardian, Err: err}
 	}
+	// 3. The message is the guardian's own.
 	if m.Guardian != guardian {
-		return blame(guardian, fmt.Errorf("%w: message of guardian %d", ErrInvalid, m.Guardian))
+		return blame(guardian, ErrWrongGuardian, "the message is guardian %d's", m.Guardian)
 	}
-	if _, ok := c.round1[guardian]; !ok {
-		return blame(guardian, fmt.Errorf("%w: complaints from a guardian without a round-1 message", ErrInvalid))
+	// 4. It is signed with the guardian's long-term key.
+	if err := m.Signature.Verify(signatureTranscript(s, guardian, b[:len(b)-proof.SchnorrSize]), group.G(), s.keys[guardian-1]); err != nil {
+		return blame(guardian, ErrSignature, "%w", err)
 	}
-	if _, dup := c.round2[guardian]; dup {
-		return blame(guardian, fmt.Errorf("%w: second round-2 message", ErrInvalid))
+	// 5. It is the guardian's first.
+	if c.round2[guardian-1] != nil {
+		return blame(guardian, ErrDuplicate, "round 2")
 	}
+	// 6. It judges exactly the recorded round-1 messages.
+	if d := c.Round1Digest(); d != m.Round1Digest {
+		return blame(guardian, ErrRound1Digest, "digest %x, recorded %x", m.Round1Digest[:8], d[:8])
+	}
+	// 7. Every complaint names a dealer and proves its revealed secret.
+	rec := &round2Record{msg: m}
 	for _, cp := range m.Complaints {
-		dealer := c.round1[cp.Dealer]
-		if dealer == nil {
-			return blame(guardian, fmt.Errorf("%w: complaint against guardian %d, who dealt nothing", ErrInvalid, cp.Dealer))
-		}
-		e, _ := group.DecodeElement(dealer.Sealed[guardian][:group.Size])
-		err := cp.Proof.Verify(complaintTranscript(c.ctx, cp.Dealer, guardian), group.G(), c.keys[guardian-1], e, cp.S)
+		v, err := c.judge(guardian, cp)
 		if err != nil {
-			return blame(guardian, fmt.Errorf("%w: complaint against %d: %w", ErrInvalid, cp.Dealer, err))
+			return err
 		}
+		rec.verdicts = append(rec.verdicts, v)
 	}
-	c.round2[guardian] = m
+	c.round2[guardian-1] = rec
+	c.closed = true
 	return nil
 }
 
-// justified reports whether a complaint by recipient against dealer holds:
-// the revealed secret does not open the share, or the share does not match
-// the dealer's commitments.
-func (c *Ceremony) justified(dealer, recipient int, s *ristretto255.Element) bool {
-	m := c.round1[dealer]
-	share, err := open(c.ctx, dealer, recipient, m.Sealed[recipient], s)
-	if err != nil {
-		return true
+// judge checks a complaint's proof and decides whether it is justified
+// (SPEC.md §6.1 step 2).
+func (c *Ceremony) judge(recipient int, cp Complaint) (verdict, error) {
+	s := c.setup
+	dealer := c.round1[cp.Dealer-1]
+	if dealer == nil {
+		return verdict{}, blame(recipient, ErrComplaint, "against guardian %d, who has no recorded deal", cp.Dealer)
 	}
-	return !shareMatches(m.Commitments, recipient, share)
+	// S = y_j·E_i, proven against P_j = y_j·G.
+	if err := cp.Proof.Verify(complaintTranscript(s, cp.Dealer, recipient), group.G(), s.keys[recipient-1], dealer.Ephemeral, cp.SharedSecret); err != nil {
+		return verdict{}, blame(recipient, ErrComplaint, "against guardian %d: %w", cp.Dealer, err)
+	}
+	share, err := openShare(s, cp.Dealer, recipient, dealer.Ephemeral, cp.SharedSecret, dealer.Shares[recipient-1])
+	if err != nil {
+		return verdict{justified: true, why: err.Error()}, nil
+	}
+	defer share.Zero()
+	if !shareMatches(dealer.Commitments, recipient, share) {
+		return verdict{justified: true, why: "the share does not match the dealer's commitments"}, nil
+	}
+	return verdict{justified: false}, nil
 }
 
-func shareMatches(commitments []*ristretto255.Element, j int, share *ristretto255.Scalar) bool {
-	want := evalCommitments(commitments, j)
-	return ristretto255.NewIdentityElement().ScalarBaseMult(share).Equal(want) == 1
+// shareMatches checks s·G == Σ_k j^k·C_k (SPEC.md §5.1, equation (V)).
+func shareMatches(commitments []*ristretto255.Element, j int, s *group.Secret) bool {
+	got := ristretto255.NewIdentityElement().ScalarBaseMult(s.Scalar())
+	return got.Equal(varTimeEvalCommitments(commitments, j)) == 1
 }
 
-// Result judges the complaints and returns the joint key, the qualified
-// guardians and every guardian's public share. It fails with ErrQuorum if
-// fewer than T guardians qualify.
-func (c *Ceremony) Result() (*Result, error) {
-	r := &Result{Disqualified: map[int]string{}}
-	for i := 1; i <= c.p.N; i++ {
-		if c.round1[i] == nil {
-			r.Disqualified[i] = "no valid round-1 message"
+// Round1Digest returns the digest of the recorded round-1 messages (SPEC.md
+// §5.1), which every round-2 message must carry.
+func (c *Ceremony) Round1Digest() [32]byte {
+	if c.closed {
+		return c.digest
+	}
+	c.digest = round1Digest(c.setup, c.raw1)
+	return c.digest
+}
+
+// Round1Messages returns the recorded round-1 messages by ascending dealer.
+func (c *Ceremony) Round1Messages() []*Round1Message {
+	var out []*Round1Message
+	for _, m := range c.round1 {
+		if m != nil {
+			out = append(out, m)
 		}
 	}
-	for j := 1; j <= c.p.N; j++ {
-		m := c.round2[j]
-		if m == nil {
+	return out
+}
+
+// Round2Messages returns the recorded round-2 messages by ascending
+// guardian.
+func (c *Ceremony) Round2Messages() []*Round2Message {
+	var out []*Round2Message
+	for _, r := range c.round2 {
+		if r != nil {
+			out = append(out, r.msg)
+		}
+	}
+	return out
+}
+
+// Result resolves the ceremony (SPEC.md §6.1): dealers without a recorded
+// deal or with a justified complaint are disqualified, the rest form QUAL.
+// If QUAL has fewer than T members it returns the partial result (QUAL,
+// disqualifications, false complaints) with an error wrapping ErrQuorum;
+// otherwise the joint key and every guardian's public share.
+func (c *Ceremony) Result() (*Result, error) {
+	s := c.setup
+	r := &Result{}
+	out := make([]error, s.p.N)
+	// 1. Dealers without a recorded deal.
+	for i := 1; i <= s.p.N; i++ {
+		if c.round1[i-1] == nil {
+			out[i-1] = ErrNoDeal
+		}
+	}
+	// 2. Justified complaints, by ascending complainer; false ones are named.
+	for j := 1; j <= s.p.N; j++ {
+		rec := c.round2[j-1]
+		if rec == nil {
 			continue
 		}
-		for _, cp := range m.Complaints {
-			if _, out := r.Disqualified[cp.Dealer]; !out && c.justified(cp.Dealer, j, cp.S) {
-				r.Disqualified[cp.Dealer] = fmt.Sprintf("justified complaint by guardian %d", j)
+		for k, cp := range rec.msg.Complaints {
+			v := rec.verdicts[k]
+			switch {
+			case !v.justified:
+				r.FalseComplaints = append(r.FalseComplaints, FalseComplaint{By: j, Against: cp.Dealer})
+			case out[cp.Dealer-1] == nil:
+				out[cp.Dealer-1] = fmt.Errorf("%w: complaint of guardian %d: %s", ErrBadShare, j, v.why)
 			}
 		}
 	}
-	for i := 1; i <= c.p.N; i++ {
-		if _, out := r.Disqualified[i]; !out {
+	// 3. QUAL.
+	for i := 1; i <= s.p.N; i++ {
+		if out[i-1] != nil {
+			r.Disqualified = append(r.Disqualified, Disqualification{Guardian: i, Reason: out[i-1]})
+		} else {
 			r.Qualified = append(r.Qualified, i)
 		}
 	}
-	if len(r.Qualified) < c.p.T {
-		return r, fmt.Errorf("%w: %d qualified, %d needed", ErrQuorum, len(r.Qualified), c.p.T)
+	if len(r.Qualified) < s.p.T {
+		return r, fmt.Errorf("%w: %d of %d dealers qualified, %d needed", ErrQuorum, len(r.Qualified), s.p.N, s.p.T)
 	}
-	r.Key = ristretto255.NewIdentityElement()
-	for _, i := range r.Qualified {
-		r.Key.Add(r.Key, c.round1[i].Commitments[0])
-	}
-	for j := 1; j <= c.p.N; j++ {
-		x := ristretto255.NewIdentityElement()
+	// 4. Joint commitments, key and public shares.
+	r.Commitments = make([]*ristretto255.Element, s.p.T)
+	for k := range r.Commitments {
+		r.Commitments[k] = ristretto255.NewIdentityElement()
 		for _, i := range r.Qualified {
-			x.Add(x, evalCommitments(c.round1[i].Commitments, j))
+			r.Commitments[k].Add(r.Commitments[k], c.round1[i-1].Commitments[k])
 		}
-		r.PublicShares = append(r.PublicShares, x)
+	}
+	r.Key = ristretto255.NewIdentityElement().Set(r.Commitments[0])
+	for j := 1; j <= s.p.N; j++ {
+		r.PublicShares = append(r.PublicShares, varTimeEvalCommitments(r.Commitments, j))
 	}
 	return r, nil
 }
 
-// IsQualified reports whether i is in the result's qualified set.
+// IsQualified reports whether guardian i is in QUAL.
 func (r *Result) IsQualified(i int) bool { return slices.Contains(r.Qualified, i) }

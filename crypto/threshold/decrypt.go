@@ -2,44 +2,51 @@ package threshold
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 
 	"github.com/gtank/ristretto255"
 
 	"github.com/urna-vote/urna/crypto/elgamal"
 	"github.com/urna-vote/urna/crypto/group"
 	"github.com/urna-vote/urna/crypto/proof"
-	"github.com/urna-vote/urna/crypto/transcript"
 )
 
-// MaxCiphertexts bounds the ciphertexts of one decryption share.
-const MaxCiphertexts = 1 << 20
+// MaxCiphertexts bounds the ciphertexts of one decryption share (8 MiB
+// encoded; a ledger entry holds far fewer).
+const MaxCiphertexts = 1 << 16
 
-const partialLen = group.Size + proof.DLEQSize
+const (
+	decryptionHeaderSize = headerSize + 4
+	partialSize          = group.Size + proof.DLEQSize
+)
 
-// A DecryptionShare is guardian Guardian's partial decryption D_k = x_j·A_k
-// of each ciphertext k, each with a proof.
+// A DecryptionShare is guardian Guardian's partial decryption
+// D_k = x_j·A_k of each ciphertext (A_k, B_k) of a tally, each with a DLEQ
+// proof that it used the x_j behind its public share X_j (SPEC.md §7).
 type DecryptionShare struct {
 	Guardian int
 	D        []*ristretto255.Element
 	Proofs   []*proof.DLEQ
 }
 
-func decryptTranscript(ctx [32]byte, guardian, k int) *transcript.Transcript {
-	return transcript.New("urna/v1/decrypt").Bytes("election", ctx[:]).
-		Uint("guardian", uint64(guardian)).Uint("ciphertext", uint64(k))
-}
-
-// PartialDecrypt computes the guardian's decryption share of cts, bound to
-// the election context ctx.
-func PartialDecrypt(s *Share, cts []*elgamal.Ciphertext, ctx [32]byte, rand io.Reader) (*DecryptionShare, error) {
-	pub := ristretto255.NewIdentityElement().ScalarBaseMult(s.x.Scalar())
-	ds := &DecryptionShare{Guardian: s.Index}
+// PartialDecrypt computes the share's partial decryption of cts, bound to
+// the election context ctx. Every A_k must be non-identity (an identity A
+// would be no encryption at all, and no DLEQ proof can be made over it).
+func PartialDecrypt(share *Share, cts []*elgamal.Ciphertext, ctx [32]byte, rand io.Reader) (*DecryptionShare, error) {
+	if len(cts) == 0 || len(cts) > MaxCiphertexts {
+		return nil, fmt.Errorf("%w: %d ciphertexts (want 1 to %d)", ErrParams, len(cts), MaxCiphertexts)
+	}
+	ds := &DecryptionShare{Guardian: share.index}
 	for k, ct := range cts {
-		d := ristretto255.NewIdentityElement().ScalarMult(s.x.Scalar(), ct.A)
-		pf, err := proof.ProveDLEQ(decryptTranscript(ctx, s.Index, k), group.G(), pub, ct.A, d, s.x, rand)
+		if group.IsIdentity(ct.A) {
+			return nil, fmt.Errorf("%w: ciphertext %d has A = identity", ErrParams, k)
+		}
+		// D_k = x_j·A_k, and the proof of log_G X_j = log_{A_k} D_k.
+		d := ristretto255.NewIdentityElement().ScalarMult(share.x.Scalar(), ct.A)
+		pf, err := proof.ProveDLEQ(decryptTranscript(ctx, share.index, k, ct), group.G(), share.pub, ct.A, d, share.x, rand)
 		if err != nil {
 			return nil, err
 		}
@@ -49,36 +56,41 @@ func PartialDecrypt(s *Share, cts []*elgamal.Ciphertext, ctx [32]byte, rand io.R
 	return ds, nil
 }
 
-// Encode returns u8 guardian, u32 count, then per ciphertext D ‖ DLEQ.
+// Encode returns the share's canonical encoding:
+//
+//	u8 version = 1 ‖ u8 kind = 3 ‖ u8 guardian ‖ u32 count ‖ count × (D_k ‖ DLEQ_k)
 func (ds *DecryptionShare) Encode() []byte {
-	out := []byte{byte(ds.Guardian)}
-	out = binary.BigEndian.AppendUint32(out, uint32(len(ds.D)))
+	b := make([]byte, 0, decryptionHeaderSize+len(ds.D)*partialSize)
+	b = append(b, version, kindDecryption, byte(ds.Guardian))
+	b = binary.BigEndian.AppendUint32(b, uint32(len(ds.D)))
 	for k, d := range ds.D {
-		out = d.Encode(out)
-		out = append(out, ds.Proofs[k].Bytes()...)
+		b = d.Encode(b)
+		b = append(b, ds.Proofs[k].Bytes()...)
 	}
-	return out
+	return b
 }
 
-// DecodeDecryptionShare parses a share strictly.
+// DecodeDecryptionShare decodes a decryption share strictly: guardian
+// 1…MaxGuardians, 1…MaxCiphertexts partial decryptions, canonical
+// non-identity elements, exact length. It checks no proof.
 func DecodeDecryptionShare(b []byte) (*DecryptionShare, error) {
-	if len(b) < 5 {
-		return nil, fmt.Errorf("%w: decryption share too short", ErrMalformed)
+	if len(b) < decryptionHeaderSize || b[0] != version || b[1] != kindDecryption {
+		return nil, fail(ErrMalformed, "not a version-1 decryption share")
 	}
-	ds := &DecryptionShare{Guardian: int(b[0])}
-	n := int(binary.BigEndian.Uint32(b[1:5]))
-	if ds.Guardian < 1 || ds.Guardian > MaxGuardians || n > MaxCiphertexts || len(b) != 5+n*partialLen {
-		return nil, fmt.Errorf("%w: decryption share of %d bytes for %d ciphertexts", ErrMalformed, len(b), n)
+	ds := &DecryptionShare{Guardian: int(b[2])}
+	n := binary.BigEndian.Uint32(b[3:7])
+	if ds.Guardian < 1 || n < 1 || n > MaxCiphertexts || len(b) != decryptionHeaderSize+int(n)*partialSize {
+		return nil, fail(ErrMalformed, "decryption share of %d bytes from guardian %d for %d ciphertexts", len(b), ds.Guardian, n)
 	}
-	for k := 0; k < n; k++ {
-		off := 5 + k*partialLen
-		d, err := group.DecodeElementOrIdentity(b[off : off+group.Size])
+	r := reader{b: b, off: decryptionHeaderSize}
+	for k := 0; k < int(n); k++ {
+		d, err := group.DecodeElement(r.next(group.Size))
 		if err != nil {
-			return nil, fmt.Errorf("%w: partial decryption %d: %w", ErrMalformed, k, err)
+			return nil, fail(ErrMalformed, "partial decryption %d: %w", k, err)
 		}
-		pf, err := proof.DecodeDLEQ(b[off+group.Size : off+partialLen])
+		pf, err := proof.DecodeDLEQ(r.next(proof.DLEQSize))
 		if err != nil {
-			return nil, fmt.Errorf("%w: partial decryption %d: %w", ErrMalformed, k, err)
+			return nil, fail(ErrMalformed, "partial decryption %d: %w", k, err)
 		}
 		ds.D = append(ds.D, d)
 		ds.Proofs = append(ds.Proofs, pf)
@@ -86,51 +98,101 @@ func DecodeDecryptionShare(b []byte) (*DecryptionShare, error) {
 	return ds, nil
 }
 
-// VerifyDecryptionShare checks a share against the guardian's public share
-// X_j and the ciphertexts: one partial decryption per ciphertext, each
-// proven. The error names the guardian.
+// VerifyDecryptionShare checks guardian j's share against its public share
+// X_j (Result.PublicShares[j-1]) and the ciphertexts it decrypts, under the
+// election context ctx: one partial decryption per ciphertext, each proof
+// valid (SPEC.md §7.2, check D1). A failure is a *GuardianError naming the
+// guardian and wrapping ErrInvalidShare. Variable time: inputs are public.
 func VerifyDecryptionShare(ds *DecryptionShare, publicShare *ristretto255.Element, cts []*elgamal.Ciphertext, ctx [32]byte) error {
-	if len(ds.D) != len(cts) {
-		return blame(ds.Guardian, fmt.Errorf("%w: %d partial decryptions for %d ciphertexts", ErrInvalid, len(ds.D), len(cts)))
+	if len(ds.D) != len(cts) || len(ds.Proofs) != len(cts) {
+		return blame(ds.Guardian, ErrInvalidShare, "%d partial decryptions for %d ciphertexts", len(ds.D), len(cts))
 	}
 	for k, ct := range cts {
-		if err := ds.Proofs[k].Verify(decryptTranscript(ctx, ds.Guardian, k), group.G(), publicShare, ct.A, ds.D[k]); err != nil {
-			return blame(ds.Guardian, fmt.Errorf("%w: partial decryption of ciphertext %d: %w", ErrInvalid, k, err))
+		if err := ds.Proofs[k].Verify(decryptTranscript(ctx, ds.Guardian, k, ct), group.G(), publicShare, ct.A, ds.D[k]); err != nil {
+			return blame(ds.Guardian, ErrInvalidShare, "ciphertext %d: %w", k, err)
 		}
 	}
 	return nil
 }
 
-// Combine returns m_k·G = B_k − Σ_j λ_j·D_{j,k} for each ciphertext from
-// already verified shares of at least T distinct guardians.
-func Combine(p Params, cts []*elgamal.Ciphertext, shares []*DecryptionShare) ([]*ristretto255.Element, error) {
-	if len(shares) < p.T {
-		return nil, fmt.Errorf("%w: %d decryption shares, %d needed", ErrQuorum, len(shares), p.T)
+// Combine decrypts cts from guardians' decryption shares (SPEC.md §7.3): it
+// verifies every share against publicShares (X_j for j = 1…N, as in
+// Result.PublicShares) and ctx, skips invalid and duplicate ones, and
+// interpolates the valid ones at zero,
+//
+//	M_k = B_k − Σ_{j∈S} λ_j·D_{j,k} = m_k·G,
+//
+// returning M_k for each ciphertext. Any T valid shares give the same
+// values. If fewer than T shares are valid it returns nil and an error
+// wrapping ErrQuorum; if at least T are valid but some were skipped, it
+// returns the values together with an error naming each skipped guardian
+// (a *GuardianError wrapping ErrInvalidShare, joined). Variable time:
+// inputs are public.
+func Combine(p Params, publicShares []*ristretto255.Element, cts []*elgamal.Ciphertext, ctx [32]byte, shares []*DecryptionShare) ([]*ristretto255.Element, error) {
+	if err := p.Check(); err != nil {
+		return nil, err
 	}
-	var set []int
-	seen := map[int]bool{}
-	for _, s := range shares {
-		if seen[s.Guardian] || len(s.D) != len(cts) {
-			return nil, fmt.Errorf("%w: duplicate or mis-sized share of guardian %d", ErrInvalid, s.Guardian)
+	if len(publicShares) != p.N {
+		return nil, fmt.Errorf("%w: %d public shares for %d guardians", ErrParams, len(publicShares), p.N)
+	}
+	// 1. Verify each share; keep the first valid one of each guardian.
+	var valid []*DecryptionShare
+	var skipped []error
+	seen := make([]bool, p.N+1)
+	for _, ds := range shares {
+		switch j := ds.Guardian; {
+		case j < 1 || j > p.N:
+			skipped = append(skipped, blame(j, ErrInvalidShare, "no guardian %d of %d", j, p.N))
+		case seen[j]:
+			skipped = append(skipped, blame(j, ErrInvalidShare, "a second share of the same guardian"))
+		default:
+			if err := VerifyDecryptionShare(ds, publicShares[j-1], cts, ctx); err != nil {
+				skipped = append(skipped, err)
+				continue
+			}
+			seen[j] = true
+			valid = append(valid, ds)
 		}
-		seen[s.Guardian] = true
-		set = append(set, s.Guardian)
 	}
-	sort.Ints(set)
-	lambdas := make([]*ristretto255.Scalar, len(shares))
-	for i, s := range shares {
-		lambdas[i] = ristretto255.NewScalar().Negate(Lagrange(s.Guardian, set))
+	if len(valid) < p.T {
+		return nil, errors.Join(append([]error{fmt.Errorf("%w: %d valid decryption shares, %d needed", ErrQuorum, len(valid), p.T)}, skipped...)...)
 	}
+	// 2. Lagrange coefficients at zero over the set S of valid guardians.
+	slices.SortFunc(valid, func(a, b *DecryptionShare) int { return a.Guardian - b.Guardian })
+	set := make([]int, len(valid))
+	for i, ds := range valid {
+		set[i] = ds.Guardian
+	}
+	scalars := make([]*ristretto255.Scalar, len(valid)+1)
+	scalars[0] = group.ScalarFromUint64(1)
+	for i, j := range set {
+		scalars[i+1] = ristretto255.NewScalar().Negate(lagrangeAtZero(j, set))
+	}
+	// 3. M_k = B_k − Σ λ_j·D_{j,k}.
 	out := make([]*ristretto255.Element, len(cts))
-	one := group.ScalarFromUint64(1)
+	points := make([]*ristretto255.Element, len(valid)+1)
 	for k, ct := range cts {
-		scalars := []*ristretto255.Scalar{one}
-		points := []*ristretto255.Element{ct.B}
-		for i, s := range shares {
-			scalars = append(scalars, lambdas[i])
-			points = append(points, s.D[k])
+		points[0] = ct.B
+		for i, ds := range valid {
+			points[i+1] = ds.D[k]
 		}
 		out[k] = ristretto255.NewIdentityElement().VarTimeMultiScalarMult(scalars, points)
 	}
-	return out, nil
+	return out, errors.Join(skipped...)
+}
+
+// lagrangeAtZero returns λ_j = Π_{m∈S, m≠j} m / (m − j) mod ℓ, the
+// coefficient of f(j) in f(0) for a polynomial of degree < |S|. The indices
+// are public and distinct; the arithmetic is on scalars mod ℓ.
+func lagrangeAtZero(j int, set []int) *ristretto255.Scalar {
+	num := group.ScalarFromUint64(1)
+	den := group.ScalarFromUint64(1)
+	for _, m := range set {
+		if m == j {
+			continue
+		}
+		num.Multiply(num, group.ScalarFromUint64(uint64(m)))
+		den.Multiply(den, group.ScalarFromInt64(int64(m-j)))
+	}
+	return num.Multiply(num, ristretto255.NewScalar().Invert(den))
 }

@@ -1,79 +1,88 @@
 package threshold
 
 import (
-	"crypto/rand"
+	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/gtank/ristretto255"
 	"pgregory.net/rapid"
 
-	"github.com/urna-vote/urna/crypto/group"
 	"github.com/urna-vote/urna/internal/seeded"
 )
 
-// TestCombinationProperty: for random parameters, any t of the n shares
-// recover the same plaintext, and fewer than t recover nothing.
-func TestCombinationProperty(t *testing.T) {
+// TestPropertyThresholdCombination: for random parameters and a random
+// ceremony, any t of the n guardians' decryption shares recover x·A equal
+// to the dealer-free reference (Σ a_{i,0})·A; any fewer recover nothing.
+func TestPropertyThresholdCombination(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		n := rapid.IntRange(1, 7).Draw(rt, "n")
-		th := rapid.IntRange(1, n).Draw(rt, "t")
-		m := rapid.Uint64Range(0, 1000).Draw(rt, "m")
-		seed := rapid.String().Draw(rt, "seed")
-		f := newCeremony(t, Params{N: n, T: th}, seeded.Reader(seed), nil)
-		cts := encryptTally(t, f.result.Key, []uint64{m})
-		want := ristretto255.NewIdentityElement().ScalarBaseMult(group.ScalarFromUint64(m))
-		q := rapid.Permutation(f.result.Qualified).Draw(rt, "order")[:th]
-		if got := decrypt(t, f, cts, q); got[0].Equal(want) != 1 {
-			rt.Fatalf("quorum %v of %d-of-%d does not decrypt", q, th, n)
+		p := Params{N: n, T: rapid.IntRange(1, n).Draw(rt, "t")}
+		seed := fmt.Sprint(rapid.Uint64().Draw(rt, "seed"))
+		f := newFixture(t, p, seed).run(t)
+		ctx := testContext(seed)
+		cts := encryptCounts(t, f.result.Key, []uint64{rapid.Uint64Range(0, 1<<20).Draw(rt, "m")}, f.rnd)
+		ref := ristretto255.NewIdentityElement().ScalarMult(f.referenceKey(), cts[0].A)
+		want := ristretto255.NewIdentityElement().Subtract(cts[0].B, ref)
+
+		order := rapid.Permutation(f.result.Qualified).Draw(rt, "order")
+		got, err := Combine(p, f.result.PublicShares, cts, ctx, f.partials(t, cts, ctx, order[:p.T]))
+		if err != nil || got[0].Equal(want) != 1 {
+			rt.Fatalf("guardians %v of %d-of-%d: %v", order[:p.T], p.T, p.N, err)
 		}
-		if th > 1 {
-			var shares []*DecryptionShare
-			for _, i := range q[:th-1] {
-				ds, _ := PartialDecrypt(f.shares[i], cts, f.ctx, rand.Reader)
-				shares = append(shares, ds)
-			}
-			if _, err := Combine(f.p, cts, shares); err == nil {
-				rt.Fatal("fewer than t shares combined")
-			}
+		fewer := rapid.IntRange(0, p.T-1).Draw(rt, "fewer")
+		got, err = Combine(p, f.result.PublicShares, cts, ctx, f.partials(t, cts, ctx, order[:fewer]))
+		if got != nil || !errors.Is(err, ErrQuorum) {
+			rt.Fatalf("%d shares of %d needed: %v", fewer, p.T, err)
 		}
 	})
 }
 
-func BenchmarkCeremony4of7(b *testing.B) {
-	for b.Loop() {
-		newCeremony(b, Default, rand.Reader, nil)
-	}
+// TestPropertyShamir: the arithmetic under the ceremony. Any t evaluations
+// of a random polynomial of degree t−1 interpolate its constant term; t−1
+// of them interpolate something else (but for negligible probability).
+func TestPropertyShamir(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		n := rapid.IntRange(1, MaxGuardians).Draw(rt, "n")
+		th := rapid.IntRange(1, min(n, 12)).Draw(rt, "t")
+		f, _ := randomPolynomial(th, seeded.Reader(fmt.Sprint(rapid.Uint64().Draw(rt, "seed"))))
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = i + 1
+		}
+		set := rapid.Permutation(idx).Draw(rt, "set")[:th]
+		interpolate := func(set []int) *ristretto255.Scalar {
+			v := ristretto255.NewScalar()
+			for _, j := range set {
+				v.Add(v, ristretto255.NewScalar().Multiply(lagrangeAtZero(j, set), f.eval(j)))
+			}
+			return v
+		}
+		if interpolate(set).Equal(f.coeffs[0].Scalar()) != 1 {
+			rt.Fatalf("%v does not interpolate f(0)", set)
+		}
+		if th > 1 && interpolate(set[:th-1]).Equal(f.coeffs[0].Scalar()) == 1 {
+			rt.Fatalf("%d evaluations of a degree-%d polynomial gave f(0)", th-1, th-1)
+		}
+	})
 }
 
-// BenchmarkThresholdDecrypt is the count's decryption of a 5-option tally
-// by 4 of 7 guardians: their partial decryptions verified and combined.
-func BenchmarkThresholdDecrypt(b *testing.B) {
-	f := newCeremony(b, Default, rand.Reader, nil)
-	cts := encryptTally(b, f.result.Key, []uint64{10, 20, 30, 40, 50})
-	var shares []*DecryptionShare
-	for _, i := range []int{1, 2, 3, 4} {
-		ds, _ := PartialDecrypt(f.shares[i], cts, f.ctx, rand.Reader)
-		shares = append(shares, ds)
-	}
-	b.ResetTimer()
-	for b.Loop() {
-		for _, ds := range shares {
-			if err := VerifyDecryptionShare(ds, f.result.PublicShares[ds.Guardian-1], cts, f.ctx); err != nil {
-				b.Fatal(err)
+// TestPropertyPublicShares: X_j computed from the joint commitments equals
+// the sum of the dealers' images of j, and x_j·G.
+func TestPropertyPublicShares(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		n := rapid.IntRange(1, 6).Draw(rt, "n")
+		p := Params{N: n, T: rapid.IntRange(1, n).Draw(rt, "t")}
+		f := newFixture(t, p, fmt.Sprint(rapid.Uint64().Draw(rt, "seed"))).run(t)
+		for j := 1; j <= n; j++ {
+			sum := ristretto255.NewIdentityElement()
+			for _, m := range f.c.Round1Messages() {
+				sum.Add(sum, varTimeEvalCommitments(m.Commitments, j))
+			}
+			x := ristretto255.NewIdentityElement().ScalarBaseMult(f.shares[j].x.Scalar())
+			if sum.Equal(f.result.PublicShares[j-1]) != 1 || x.Equal(sum) != 1 {
+				rt.Fatalf("X_%d", j)
 			}
 		}
-		if _, err := Combine(Default, cts, shares); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkPartialDecrypt5(b *testing.B) {
-	f := newCeremony(b, Default, rand.Reader, nil)
-	cts := encryptTally(b, f.result.Key, []uint64{1, 2, 3, 4, 5})
-	for b.Loop() {
-		if _, err := PartialDecrypt(f.shares[1], cts, f.ctx, rand.Reader); err != nil {
-			b.Fatal(err)
-		}
-	}
+	})
 }
