@@ -67,15 +67,21 @@ func newElection(t *testing.T, maxQueue int) *testElection {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { te.box.Close() })
-	te.issuer = testIssuer(t)
+	te.issuer = testIssuer(t, 0)
 	tx := func(ru string) election.Text { return election.Text{RU: ru, EN: ru} }
 	te.m = &election.Manifest{
 		ID: "box-test", Title: tx("Проверка"), Build: "test",
 		Voting: election.Window{Opens: start.UnixMilli(), Closes: start.Add(12 * time.Hour).UnixMilli(), TimeZone: "Europe/Moscow"},
-		Districts: []election.District{{ID: "d1", Name: tx("Округ 1"), Region: "77",
-			Issuer: credential.MarshalPublicKey(te.issuer.PublicKey())}},
-		Contests: []election.Contest{{ID: "q", Title: tx("Вопрос"), Kind: election.KindOneOfN, Min: 1, Max: 1,
-			Districts: []string{}, Options: []election.Option{{ID: "a", Title: tx("А")}, {ID: "b", Title: tx("Б")}, {ID: "c", Title: tx("В")}}}},
+		Districts: []election.District{
+			{ID: "d1", Name: tx("Округ 1"), Region: "77", Issuer: credential.MarshalPublicKey(te.issuer.PublicKey())},
+			{ID: "d2", Name: tx("Округ 2"), Region: "77", Issuer: credential.MarshalPublicKey(testIssuer(t, 1).PublicKey())},
+		},
+		Contests: []election.Contest{
+			{ID: "q", Title: tx("Вопрос"), Kind: election.KindOneOfN, Min: 1, Max: 1,
+				Districts: []string{}, Options: []election.Option{{ID: "a", Title: tx("А")}, {ID: "b", Title: tx("Б")}, {ID: "c", Title: tx("В")}}},
+			{ID: "local", Title: tx("Местный вопрос"), Kind: election.KindReferendum, Min: 1, Max: 1,
+				Districts: []string{"d2"}, Options: []election.Option{{ID: "y", Title: tx("За")}, {ID: "n", Title: tx("Против")}, {ID: "x", Title: tx("Воздержался")}}},
+		},
 	}
 	te.keys = keyholders.Generate(3, []string{"m1"})
 	if err := te.keys.Fill(te.m, 2, nil); err != nil {
@@ -94,18 +100,22 @@ func newElection(t *testing.T, maxQueue int) *testElection {
 }
 
 var (
-	issuerOnce sync.Once
-	issuerKey  *credential.Issuer
+	issuerMu   sync.Mutex
+	issuerKeys = map[int]*credential.Issuer{}
 )
 
-func testIssuer(t *testing.T) *credential.Issuer {
-	issuerOnce.Do(func() {
-		var err error
-		if issuerKey, err = credential.GenerateIssuer(rand.Reader, credential.DefaultModulusBits); err != nil {
-			panic(err)
+// testIssuer returns issuer key i, generated once for all tests.
+func testIssuer(t *testing.T, i int) *credential.Issuer {
+	issuerMu.Lock()
+	defer issuerMu.Unlock()
+	if issuerKeys[i] == nil {
+		k, err := credential.GenerateIssuer(rand.Reader, credential.DefaultModulusBits)
+		if err != nil {
+			t.Fatal(err)
 		}
-	})
-	return issuerKey
+		issuerKeys[i] = k
+	}
+	return issuerKeys[i]
 }
 
 // voter is a device with a credential.
@@ -159,6 +169,23 @@ func (te *testElection) ballot(t *testing.T, v *voter, option int) *ballot.Ballo
 	choice := []uint8{0, 0, 0}
 	choice[option] = 1
 	b, _, err := ballot.Encrypt(rand.Reader, bctx, style, v.cred, v.key.Secret(), v.seq, ballot.Choices{choice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// wrongDistrict encrypts a ballot of district d2's style under a
+// credential of d1.
+func (te *testElection) wrongDistrict(t *testing.T, v *voter) *ballot.Ballot {
+	t.Helper()
+	var (
+		bctx  *ballot.Context
+		style ballot.Style
+	)
+	te.box.View(func(st *election.State) { bctx, style = st.BallotContext(), st.Style("d2") })
+	v.seq++
+	b, _, err := ballot.Encrypt(rand.Reader, bctx, style, v.cred, v.key.Secret(), v.seq, ballot.Choices{{1, 0, 0}, {0, 1, 0}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,6 +275,7 @@ func TestRefusals(t *testing.T) {
 		{"replayed earlier ballot after the re-vote", first.Bytes(), "stale_sequence"},
 		{"duplicate", second.Bytes(), "duplicate_ballot"},
 		{"signed with a key the credential does not certify", te.ballot(t, stranger, 2).Bytes(), "invalid_credential"},
+		{"for a district the credential does not cover", te.wrongDistrict(t, te.issue(t)).Bytes(), "wrong_district"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
