@@ -399,6 +399,7 @@ func (b *Box) validate(index uint64, entry []byte) error {
 type Receipt struct {
 	TrackingCode string       `json:"tracking_code"`
 	Entry        uint64       `json:"entry"`
+	Time         int64        `json:"time"` // the entry's time: with the ballot, it gives the entry's exact bytes
 	Checkpoint   string       `json:"checkpoint"`
 	Proof        ledger.Proof `json:"proof"`
 }
@@ -423,7 +424,7 @@ func (b *Box) Cast(ctx context.Context, data []byte) (*Receipt, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Receipt{TrackingCode: code, Entry: index, Checkpoint: string(signed), Proof: proof}, nil
+	return &Receipt{TrackingCode: code, Entry: index, Time: r.entry.Time, Checkpoint: string(signed), Proof: proof}, nil
 }
 
 // Spoil appends a ballot its voter chose to open instead of casting (a

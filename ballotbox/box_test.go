@@ -43,7 +43,7 @@ type testElection struct {
 
 var start = time.Date(2027, 9, 19, 5, 0, 0, 0, time.UTC)
 
-func newElection(t *testing.T, maxQueue int) *testElection {
+func newElection(t testing.TB, maxQueue int) *testElection {
 	t.Helper()
 	ctx := context.Background()
 	skey, vkey, err := ledger.GenerateKey(rand.Reader, "urna.test/box")
@@ -105,7 +105,7 @@ var (
 )
 
 // testIssuer returns issuer key i, generated once for all tests.
-func testIssuer(t *testing.T, i int) *credential.Issuer {
+func testIssuer(t testing.TB, i int) *credential.Issuer {
 	issuerMu.Lock()
 	defer issuerMu.Unlock()
 	if issuerKeys[i] == nil {
@@ -126,7 +126,7 @@ type voter struct {
 }
 
 // issue appends a credential entry and gives a voter its credential.
-func (te *testElection) issue(t *testing.T) *voter {
+func (te *testElection) issue(t testing.TB) *voter {
 	t.Helper()
 	ctx := context.Background()
 	var hash [32]byte
@@ -159,16 +159,19 @@ func (te *testElection) issue(t *testing.T) *voter {
 // ballot encrypts a choice of option i under the voter's next sequence
 // number.
 func (te *testElection) ballot(t *testing.T, v *voter, option int) *ballot.Ballot {
-	t.Helper()
+	v.seq++
+	return te.ballotSeq(t, v, option, v.seq)
+}
+
+func (te *testElection) ballotSeq(t testing.TB, v *voter, option int, seq uint32) *ballot.Ballot {
 	var (
 		bctx  *ballot.Context
 		style ballot.Style
 	)
 	te.box.View(func(st *election.State) { bctx, style = st.BallotContext(), st.Style("d1") })
-	v.seq++
 	choice := []uint8{0, 0, 0}
 	choice[option] = 1
-	b, _, err := ballot.Encrypt(rand.Reader, bctx, style, v.cred, v.key.Secret(), v.seq, ballot.Choices{choice})
+	b, _, err := ballot.Encrypt(rand.Reader, bctx, style, v.cred, v.key.Secret(), seq, ballot.Choices{choice})
 	if err != nil {
 		t.Fatal(err)
 	}
