@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -74,8 +75,11 @@ func newElection(t testing.TB, maxQueue int) *testElection {
 		Voting: election.Window{Opens: start.UnixMilli(), Closes: start.Add(12 * time.Hour).UnixMilli(), TimeZone: "Europe/Moscow"},
 		Districts: []election.District{
 			{ID: "d1", Name: tx("Округ 1"), Region: "77", Issuer: credential.MarshalPublicKey(te.issuer.PublicKey())},
-			{ID: "d2", Name: tx("Округ 2"), Region: "77", Issuer: credential.MarshalPublicKey(testIssuer(t, 1).PublicKey())},
+			{ID: "d2", Name: tx("Округ 2"), Region: "55", Issuer: credential.MarshalPublicKey(testIssuer(t, 1).PublicKey())},
 		},
+		// Region 55 votes from two to ten hours after the election opens.
+		Regions: []election.Region{{ID: "55", Name: tx("Омская область"),
+			Voting: election.Window{Opens: start.Add(2 * time.Hour).UnixMilli(), Closes: start.Add(10 * time.Hour).UnixMilli(), TimeZone: "Asia/Omsk"}}},
 		Contests: []election.Contest{
 			{ID: "q", Title: tx("Вопрос"), Kind: election.KindOneOfN, Min: 1, Max: 1,
 				Districts: []string{}, Options: []election.Option{{ID: "a", Title: tx("А")}, {ID: "b", Title: tx("Б")}, {ID: "c", Title: tx("В")}}},
@@ -120,40 +124,50 @@ func testIssuer(t testing.TB, i int) *credential.Issuer {
 
 // voter is a device with a credential.
 type voter struct {
-	cred []byte
-	key  *credential.Key
-	seq  uint32
+	district string
+	cred     []byte
+	key      *credential.Key
+	seq      uint32
 }
 
-// issue appends a credential entry and gives a voter its credential.
+// issue appends a credential entry of district d1 and gives a voter its
+// credential.
 func (te *testElection) issue(t testing.TB) *voter {
 	t.Helper()
+	v, err := te.issueIn("d1", te.issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func (te *testElection) issueIn(district string, issuer *credential.Issuer) (*voter, error) {
 	ctx := context.Background()
 	var hash [32]byte
 	te.box.View(func(st *election.State) { hash = st.ContextHash })
-	req, err := credential.NewRequest(rand.Reader, te.issuer.PublicKey(), hash, "d1")
+	req, err := credential.NewRequest(rand.Reader, issuer.PublicKey(), hash, district)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	sig, err := te.issuer.BlindSign(req.Blinded())
+	sig, err := issuer.BlindSign(req.Blinded())
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	cred, err := req.Finalize(sig)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	key, err := req.Key()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	ps := make([]byte, 32)
 	rand.Read(ps)
 	if _, err := te.box.Append(ctx, &election.Entry{Type: election.TypeCredential,
-		Credential: &election.CredentialEntry{Pseudonym: ps, District: "d1"}}); err != nil {
-		t.Fatal(err)
+		Credential: &election.CredentialEntry{Pseudonym: ps, District: district}}); err != nil {
+		return nil, err
 	}
-	return &voter{cred: cred.Encode(), key: key}
+	return &voter{district: district, cred: cred.Encode(), key: key}, nil
 }
 
 // ballot encrypts a choice of option i under the voter's next sequence
@@ -171,7 +185,12 @@ func (te *testElection) ballotSeq(t testing.TB, v *voter, option int, seq uint32
 	te.box.View(func(st *election.State) { bctx, style = st.BallotContext(), st.Style("d1") })
 	choice := []uint8{0, 0, 0}
 	choice[option] = 1
-	b, _, err := ballot.Encrypt(rand.Reader, bctx, style, v.cred, v.key.Secret(), seq, ballot.Choices{choice})
+	choices := ballot.Choices{choice}
+	if len(style) == 0 || v.district == "d2" {
+		te.box.View(func(st *election.State) { style = st.Style("d2") })
+		choices = append(choices, []uint8{1, 0, 0})
+	}
+	b, _, err := ballot.Encrypt(rand.Reader, bctx, style, v.cred, v.key.Secret(), seq, choices)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,5 +402,33 @@ func TestBusy(t *testing.T) {
 	}
 	if accepted < 4 {
 		t.Errorf("%d queued ballots accepted after the stall, want at least 4", accepted)
+	}
+}
+
+// TestRegionWindow: a district whose region votes later takes credentials
+// and ballots only within the region's window.
+func TestRegionWindow(t *testing.T) {
+	te := newElection(t, 0)
+	ctx := context.Background()
+	is := testIssuer(t, 1)
+	if _, err := te.issueIn("d2", is); err == nil || !strings.Contains(err.Error(), "C1") {
+		t.Fatalf("credential before the region opens: %v, want check C1", err)
+	}
+	te.clock.add(3 * time.Hour)
+	v, err := te.issueIn("d2", is)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := te.box.Cast(ctx, te.ballot(t, v, 1).Bytes()); err != nil {
+		t.Fatalf("ballot inside the region's window: %v", err)
+	}
+	late := te.ballot(t, v, 2)
+	te.clock.add(7 * time.Hour) // 10 h: the region has closed, the election has not
+	if _, err := te.box.Cast(ctx, late.Bytes()); ballotbox.Code(err, election.PhaseOpen) != "voting_closed" {
+		t.Errorf("ballot after the region closed: %v, want voting_closed", err)
+	}
+	// Voters of district d1 still vote.
+	if _, err := te.box.Cast(ctx, te.ballot(t, te.issue(t), 0).Bytes()); err != nil {
+		t.Errorf("ballot in d1 at 10 h: %v", err)
 	}
 }

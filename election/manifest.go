@@ -17,6 +17,7 @@ type Manifest struct {
 	Title      Text       `json:"title"`
 	Training   bool       `json:"training"`
 	Voting     Window     `json:"voting"`
+	Regions    []Region   `json:"regions,omitempty"`
 	Districts  []District `json:"districts"`
 	Contests   []Contest  `json:"contests"`
 	Guardians  []Guardian `json:"guardians"`
@@ -39,6 +40,17 @@ type Window struct {
 	Opens    int64  `json:"opens"`
 	Closes   int64  `json:"closes"`
 	TimeZone string `json:"tz"`
+}
+
+// A Region with its own voting window: an election that spans time zones
+// opens and closes in each region at local times (8:00 to 20:00, say).
+// Each region's window lies within the election's, which then runs from
+// the first region's opening to the last one's closing. Districts of a
+// region not listed vote in the election's window.
+type Region struct {
+	ID     string `json:"id"`
+	Name   Text   `json:"name"`
+	Voting Window `json:"voting"`
 }
 
 // A District is where a voter is registered. Its Issuer is the RSA public
@@ -134,6 +146,26 @@ func (m *Manifest) Check() (map[string]*rsa.PublicKey, error) {
 	if !validZoneName(m.Voting.TimeZone) {
 		return nil, fmt.Errorf("voting window: %q is not an IANA time zone name", m.Voting.TimeZone)
 	}
+	regions := map[string]bool{}
+	for _, r := range m.Regions {
+		if err := checkID("region", r.ID); err != nil {
+			return nil, err
+		}
+		if regions[r.ID] {
+			return nil, fmt.Errorf("region %q listed twice", r.ID)
+		}
+		regions[r.ID] = true
+		if err := checkText("region "+r.ID, r.Name); err != nil {
+			return nil, err
+		}
+		w := r.Voting
+		if w.Opens >= w.Closes || w.Opens < m.Voting.Opens || w.Closes > m.Voting.Closes {
+			return nil, fmt.Errorf("region %q voting window: opens must be before closes, both within the election's window", r.ID)
+		}
+		if !validZoneName(w.TimeZone) {
+			return nil, fmt.Errorf("region %q voting window: %q is not an IANA time zone name", r.ID, w.TimeZone)
+		}
+	}
 	if len(m.Districts) == 0 || len(m.Districts) > MaxDistricts {
 		return nil, fmt.Errorf("%d districts: must be 1 to %d", len(m.Districts), MaxDistricts)
 	}
@@ -181,6 +213,22 @@ func (m *Manifest) Check() (map[string]*rsa.PublicKey, error) {
 		members[mb.ID] = true
 	}
 	return issuers, nil
+}
+
+// Window returns the voting window of a district: its region's if the
+// manifest lists the region, else the election's.
+func (m *Manifest) Window(district string) Window {
+	for _, d := range m.Districts {
+		if d.ID != district {
+			continue
+		}
+		for _, r := range m.Regions {
+			if r.ID == d.Region {
+				return r.Voting
+			}
+		}
+	}
+	return m.Voting
 }
 
 // validZoneName checks the form of an IANA time zone name, such as

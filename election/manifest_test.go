@@ -54,6 +54,16 @@ func TestManifestCheck(t *testing.T) {
 		"threshold above n":  {func(m *Manifest) { m.Threshold = 3 }, "threshold"},
 		"guardian order":     {func(m *Manifest) { m.Guardians[1].Index = 5 }, "indices must run"},
 		"member key":         {func(m *Manifest) { m.Commission[0].Key = nil }, "key not 32 bytes"},
+		"region window outside": {func(m *Manifest) {
+			m.Regions = []Region{{ID: "r", Name: Text{RU: "Р"}, Voting: Window{Opens: 900, Closes: 1500, TimeZone: "Asia/Omsk"}}}
+		}, "within the election's window"},
+		"region twice": {func(m *Manifest) {
+			w := Window{Opens: 1000, Closes: 1500, TimeZone: "Asia/Omsk"}
+			m.Regions = []Region{{ID: "r", Name: Text{RU: "Р"}, Voting: w}, {ID: "r", Name: Text{RU: "Р"}, Voting: w}}
+		}, "listed twice"},
+		"region zone": {func(m *Manifest) {
+			m.Regions = []Region{{ID: "r", Name: Text{RU: "Р"}, Voting: Window{Opens: 1000, Closes: 1500, TimeZone: ""}}}
+		}, "IANA"},
 	} {
 		m := validManifest(t)
 		tc.mutate(m)
@@ -61,6 +71,21 @@ func TestManifestCheck(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want an error containing %q", name, err, tc.want)
 		}
+	}
+}
+
+func TestRegionWindow(t *testing.T) {
+	m := validManifest(t)
+	m.Districts[1].Region = "omsk"
+	m.Regions = []Region{{ID: "omsk", Name: Text{RU: "Омская область"}, Voting: Window{Opens: 1100, Closes: 1900, TimeZone: "Asia/Omsk"}}}
+	if _, err := m.Check(); err != nil {
+		t.Fatal(err)
+	}
+	if w := m.Window("d2"); w.Opens != 1100 || w.Closes != 1900 || w.TimeZone != "Asia/Omsk" {
+		t.Errorf("d2 window %+v, want the region's", w)
+	}
+	if w := m.Window("d1"); w != m.Voting {
+		t.Errorf("d1 window %+v, want the election's", w)
 	}
 }
 

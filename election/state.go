@@ -38,6 +38,7 @@ type State struct {
 	manifestJSON []byte
 	issuers      map[string]*rsa.PublicKey
 	styles       map[string]ballot.Style
+	windows      map[string]Window // by district
 	ceremony     *ceremony
 
 	// Set when the key is published.
@@ -207,7 +208,9 @@ func (s *State) applyElection(p *Prepared) error {
 	}
 	s.Manifest, s.manifestJSON, s.issuers = m, raw, issuers
 	s.styles = make(map[string]ballot.Style, len(m.Districts))
+	s.windows = make(map[string]Window, len(m.Districts))
 	for _, d := range m.Districts {
+		s.windows[d.ID] = m.Window(d.ID)
 		s.styles[d.ID] = m.Style(d.ID)
 	}
 	s.ceremony = newCeremony(m, CeremonyContextOf(raw))
@@ -247,6 +250,9 @@ func (s *State) applyCredential(p *Prepared) error {
 	}
 	if _, ok := s.issuers[c.District]; !ok {
 		return fail(CheckIssue, p.Index, "unknown district %q", c.District)
+	}
+	if w := s.windows[c.District]; p.Entry.Time < w.Opens || p.Entry.Time >= w.Closes {
+		return fail(CheckIssue, p.Index, "issued at %d, outside district %q's voting window [%d, %d)", p.Entry.Time, c.District, w.Opens, w.Closes)
 	}
 	var ps [32]byte
 	copy(ps[:], c.Pseudonym)

@@ -24,6 +24,9 @@ func (s *State) applyBallot(p *Prepared) error {
 			return &CheckError{ID: CheckProofs, Index: p.Index, Err: err}
 		}
 	}
+	if w := s.windows[district]; p.Entry.Time < w.Opens || p.Entry.Time >= w.Closes {
+		return fail(CheckWindow, p.Index, "ballot cast at %d, outside district %q's voting window [%d, %d)", p.Entry.Time, district, w.Opens, w.Closes)
+	}
 	h := b.Hash()
 	if s.spoiled[h] {
 		return fail(CheckSpoiled, p.Index, "this ballot was opened by its voter and can never be cast")
