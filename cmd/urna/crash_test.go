@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/urna-vote/urna/ballot"
+	"github.com/urna-vote/urna/client"
+	"github.com/urna-vote/urna/demo"
+)
+
+// startDemo runs `urna demo` (this test binary under the name urna) on a
+// free port and returns the process and its URL.
+func startDemo(t *testing.T, data string, voters int) (*exec.Cmd, string) {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "urna")
+	if err := os.Symlink(self, bin); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "demo", "--data", data, "--addr", "127.0.0.1:0", "--voters", fmt.Sprint(voters))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	portal := regexp.MustCompile(`portal:\s+(http://\S+)`)
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if m := portal.FindStringSubmatch(sc.Text()); m != nil {
+				urls <- m[1]
+			}
+		}
+		close(urls)
+	}()
+	select {
+	case url, ok := <-urls:
+		if !ok {
+			t.Fatal("urna demo exited before serving")
+		}
+		return cmd, url
+	case <-time.After(2 * time.Minute):
+		t.Fatal("urna demo did not start in 2 minutes")
+	}
+	return nil, ""
+}
+
+// TestCrashLosesNoAcknowledgedBallot kills the server with SIGKILL while
+// ballots are being cast, restarts it on the same data and checks that
+// every ballot it acknowledged is on the ledger.
+func TestCrashLosesNoAcknowledgedBallot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the server twice")
+	}
+	const voters, perVoter = 24, 40
+	data := t.TempDir()
+	cmd, url := startDemo(t, data, voters)
+	ctx := context.Background()
+
+	type device struct {
+		c       *client.Client
+		dev     *client.Device
+		ballots []*ballot.Ballot
+	}
+	devs := make([]*device, voters)
+	for i := range devs {
+		c := client.New(url, nil)
+		ch, err := c.Login(ctx, demo.Voter(i), demo.Password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, err := c.DemoCode(ctx, demo.Voter(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.LoginCode(ctx, ch, code); err != nil {
+			t.Fatal(err)
+		}
+		el, err := c.Election(ctx, "demo-federal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bs, err := c.Ballots(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		district := ""
+		for _, b := range bs {
+			if b.Election == "demo-federal" {
+				district = b.District
+			}
+		}
+		dev, err := c.Credential(ctx, el, district)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := &device{c: c, dev: dev}
+		for k := 0; k < perVoter; k++ {
+			b, _, err := dev.Encrypt(ballot.Choices{{0, 0, 1, 0, 0}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d.ballots = append(d.ballots, b)
+		}
+		devs[i] = d
+	}
+
+	// Every voter re-votes as fast as the server answers; the server is
+	// killed once a few hundred ballots have been acknowledged.
+	var (
+		mu    sync.Mutex
+		acked []string
+		n     atomic.Int64
+		wg    sync.WaitGroup
+	)
+	killed := make(chan struct{})
+	for _, d := range devs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, b := range d.ballots {
+				rc, err := d.c.Cast(ctx, "demo-federal", b.Bytes())
+				if err != nil {
+					select {
+					case <-killed:
+						return // the server is gone: unacknowledged
+					default:
+						t.Errorf("cast before the kill: %v", err)
+						return
+					}
+				}
+				mu.Lock()
+				acked = append(acked, rc.TrackingCode)
+				mu.Unlock()
+				n.Add(1)
+			}
+		}()
+	}
+	for n.Load() < 300 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(killed)
+	if err := cmd.Process.Signal(os.Kill); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("%d ballots acknowledged before SIGKILL", len(acked))
+
+	_, url = startDemo(t, data, voters)
+	for _, code := range acked {
+		resp, err := http.Get(url + "/api/v1/elections/demo-federal/track/" + code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("acknowledged ballot %s is not on the ledger after the crash: %d %s", code, resp.StatusCode, body)
+		}
+	}
+}

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/urna-vote/urna/demo"
+	"github.com/urna-vote/urna/notify"
+	"github.com/urna-vote/urna/platform"
+	"github.com/urna-vote/urna/web"
+)
+
+func init() {
+	register("serve", "run the voting server", runServe)
+	register("demo", "run the voting server with a ready demo election (demo only)", runDemo)
+}
+
+// serverFlags are the flags of serve and demo. Each may also be given in
+// the environment as URNA_NAME (upper case, '-' as '_') or in the JSON
+// file of --config; the command line wins over the environment, which
+// wins over the file.
+type serverFlags struct {
+	fs            *flag.FlagSet
+	config        *string
+	data, addr    *string
+	db, origin    *string
+	operatorToken *string
+	smsURL        *string
+	smsToken      *string
+	tlsCert       *string
+	tlsKey        *string
+	insecure      *bool
+	maxQueue      *int
+	ipRate        *float64
+}
+
+func newServerFlags(name, usage string, stderr io.Writer, dataDefault string) *serverFlags {
+	fs := newFlags(name, usage, stderr)
+	return &serverFlags{
+		fs:            fs,
+		config:        fs.String("config", "", "JSON file of settings (keys are the flag names)"),
+		data:          fs.String("data", dataDefault, "data folder (ledgers, keys, the embedded database)"),
+		addr:          fs.String("addr", "127.0.0.1:8080", "address to listen on"),
+		db:            fs.String("db", "", "private database: sqlite:PATH or postgres://… (default: SQLite in the data folder)"),
+		origin:        fs.String("origin", "urna.local", "name of this platform in its logs' checkpoints, e.g. vybory.example.ru"),
+		operatorToken: fs.String("operator-token", "", "bearer token of the operator console's API (empty: disabled)"),
+		smsURL:        fs.String("sms-url", "", "SMS gateway endpoint (POST JSON {phone, text})"),
+		smsToken:      fs.String("sms-token", "", "SMS gateway bearer token"),
+		tlsCert:       fs.String("tls-cert", "", "TLS certificate file (PEM)"),
+		tlsKey:        fs.String("tls-key", "", "TLS private key file (PEM)"),
+		insecure:      fs.Bool("insecure-cookies", false, "session cookie without Secure, for plain HTTP on loopback only"),
+		maxQueue:      fs.Int("max-queue", 4096, "ballots waiting per election before the server answers busy"),
+		ipRate:        fs.Float64("ip-rate", 5, "login and registration requests a second per client address (negative: no limit)"),
+	}
+}
+
+// parse parses the command line, then fills the flags not given there from
+// the environment and the config file.
+func (f *serverFlags) parse(args []string) error {
+	if err := f.fs.Parse(args); err != nil {
+		return err
+	}
+	if f.fs.NArg() != 0 {
+		f.fs.Usage()
+		return errUsage
+	}
+	set := map[string]bool{}
+	f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	file := map[string]any{}
+	if *f.config != "" {
+		b, err := os.ReadFile(*f.config)
+		if err != nil {
+			return err
+		}
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec.UseNumber()
+		if err := dec.Decode(&file); err != nil {
+			return fmt.Errorf("config %s: %w", *f.config, err)
+		}
+		for k := range file {
+			if f.fs.Lookup(k) == nil || k == "config" {
+				return fmt.Errorf("config %s: unknown setting %q", *f.config, k)
+			}
+		}
+	}
+	var err error
+	f.fs.VisitAll(func(fl *flag.Flag) {
+		if set[fl.Name] || err != nil {
+			return
+		}
+		env := "URNA_" + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
+		if v, ok := os.LookupEnv(env); ok {
+			if e := fl.Value.Set(v); e != nil {
+				err = fmt.Errorf("%s: %w", env, e)
+			}
+			return
+		}
+		if v, ok := file[fl.Name]; ok {
+			if e := fl.Value.Set(fmt.Sprint(v)); e != nil {
+				err = fmt.Errorf("config %s: %s: %w", *f.config, fl.Name, e)
+			}
+		}
+	})
+	return err
+}
+
+func runServe(args []string, stdout, stderr io.Writer) error {
+	f := newServerFlags("serve", "serve --data DIR [flags]", stderr, "urna-data")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	cfg := platform.Config{Data: *f.data, DB: *f.db, Origin: *f.origin, Logger: log, MaxQueue: *f.maxQueue}
+	if *f.smsURL != "" {
+		cfg.SMS = &notify.HTTPSMS{URL: *f.smsURL, Token: *f.smsToken}
+	}
+	p, err := platform.Open(context.Background(), cfg)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	s := web.New(p, web.Options{OperatorToken: *f.operatorToken, InsecureCookies: *f.insecure,
+		PerIPRate: *f.ipRate, Logger: log})
+	return listen(s, *f.addr, *f.tlsCert, *f.tlsKey, log, func(url string) {
+		fmt.Fprintf(stdout, "urna: serving %d elections at %s\n", len(p.Elections()), url)
+	})
+}
+
+func runDemo(args []string, stdout, stderr io.Writer) error {
+	f := newServerFlags("demo", "demo [flags]", stderr, filepath.Join(os.TempDir(), "urna-demo"))
+	voters := f.fs.Int("voters", 1000, "demo voters to create on first start")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	outbox := notify.NewOutbox(16)
+	cfg := platform.Config{Data: *f.data, DB: *f.db, Origin: *f.origin, Logger: log, SMS: outbox, MaxQueue: *f.maxQueue}
+	p, err := platform.Open(context.Background(), cfg)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	fresh := len(p.Elections()) == 0
+	if fresh {
+		fmt.Fprintf(stdout, "urna demo: preparing elections and %d demo voters in %s …\n", *voters, *f.data)
+	}
+	start := time.Now()
+	if err := demo.Setup(context.Background(), p, demo.Options{Voters: *voters}); err != nil {
+		return err
+	}
+	if fresh {
+		fmt.Fprintf(stdout, "urna demo: ready in %.1f s\n", time.Since(start).Seconds())
+	}
+	// The demo listens on plain HTTP on loopback: cookies without Secure,
+	// and a load generator on this machine is not limited per address.
+	s := web.New(p, web.Options{Demo: true, Outbox: outbox, InsecureCookies: true, ExemptLoopback: true,
+		OperatorToken: *f.operatorToken, PerIPRate: *f.ipRate, Logger: log})
+	return listen(s, *f.addr, *f.tlsCert, *f.tlsKey, log, func(url string) {
+		fmt.Fprintf(stdout, `urna demo (DEMO ONLY: guardians and commission are simulated in this process)
+  portal:    %s
+  API:       %s/api/v1/openapi.json
+  voters:    %s … %s, password %s
+  SMS codes: %s/api/v1/demo/sms?phone=%%2B79000000001
+  load test: go run ./cmd/urna loadtest %s --voters 500 --rate 1000 --duration 20s
+`, url, url, demo.Voter(0), demo.Voter(*voters-1), demo.Password, url, url)
+	})
+}
+
+// listen serves s until SIGINT or SIGTERM, then shuts down gracefully:
+// requests in flight finish, then the ballot boxes close.
+func listen(s *web.Server, addr, cert, key string, log *slog.Logger, ready func(url string)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	hs := s.HTTPServer(addr)
+	scheme := "http"
+	if cert != "" {
+		scheme = "https"
+	}
+	ready(scheme + "://" + ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() {
+		if cert != "" {
+			errc <- hs.ServeTLS(ln, cert, key)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	select {
+	case err := <-errc:
+		return err
+	case <-sig:
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("urna: shutdown", "err", err)
+	}
+	return nil
+}
