@@ -55,10 +55,15 @@ func (r *Registry) ImportRegister(ctx context.Context, in io.Reader) (int, error
 			if err == io.EOF {
 				return nil
 			}
-			line, _ := cr.FieldPos(0)
 			if err != nil {
+				line := 0
+				var pe *csv.ParseError
+				if errors.As(err, &pe) {
+					line = pe.Line
+				}
 				return bad(line, "", errText(err))
 			}
+			line, _ := cr.FieldPos(0)
 			if n++; n > MaxRegisterRows {
 				return bad(line, "", "too many rows")
 			}

@@ -15,6 +15,7 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -36,7 +37,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if !ok {
 		return nil, fmt.Errorf("store: unsupported database %q (want sqlite:PATH)", dsn)
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate")
+	// The path goes in a URI: escape what would end or bend it ('#', '?', '%').
+	u := (&url.URL{Path: path}).EscapedPath()
+	db, err := sql.Open("sqlite", "file:"+u+"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
