@@ -452,7 +452,11 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		}
 	}
 	served := map[string]bool{}
-	for _, p := range web.New(e.p, web.Options{Demo: true}).Routes() {
+	s := web.New(e.p, web.Options{Demo: true})
+	if err := s.EnableOIDC(context.Background(), web.OIDC{Issuer: newProvider(t, nil).srv.URL, ClientID: "urna", RedirectURL: "http://x/"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range s.Routes() {
 		if strings.HasSuffix(p, "/") {
 			p += "{path}"
 		}

@@ -45,6 +45,10 @@ type serverFlags struct {
 	insecure      *bool
 	maxQueue      *int
 	ipRate        *float64
+	oidcIssuer    *string
+	oidcClient    *string
+	oidcSecret    *string
+	oidcRedirect  *string
 }
 
 func newServerFlags(name, usage string, stderr io.Writer, dataDefault string) *serverFlags {
@@ -64,6 +68,10 @@ func newServerFlags(name, usage string, stderr io.Writer, dataDefault string) *s
 		insecure:      fs.Bool("insecure-cookies", false, "session cookie without Secure, for plain HTTP on loopback only"),
 		maxQueue:      fs.Int("max-queue", 4096, "ballots waiting per election before the server answers busy"),
 		ipRate:        fs.Float64("ip-rate", 5, "login and registration requests a second per client address (negative: no limit)"),
+		oidcIssuer:    fs.String("oidc-issuer", "", "OpenID Connect provider that verifies identities (empty: none)"),
+		oidcClient:    fs.String("oidc-client-id", "", "client id at the OpenID Connect provider"),
+		oidcSecret:    fs.String("oidc-client-secret", "", "client secret at the OpenID Connect provider"),
+		oidcRedirect:  fs.String("oidc-redirect", "", "this server's callback URL, https://HOST/auth/oidc/callback"),
 	}
 }
 
@@ -134,6 +142,12 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	defer p.Close()
 	s := web.New(p, web.Options{OperatorToken: *f.operatorToken, InsecureCookies: *f.insecure,
 		PerIPRate: *f.ipRate, Logger: log})
+	if *f.oidcIssuer != "" {
+		if err := s.EnableOIDC(context.Background(), web.OIDC{Issuer: *f.oidcIssuer, ClientID: *f.oidcClient,
+			ClientSecret: *f.oidcSecret, RedirectURL: *f.oidcRedirect}); err != nil {
+			return fmt.Errorf("OpenID Connect provider: %w", err)
+		}
+	}
 	return listen(s, *f.addr, *f.tlsCert, *f.tlsKey, log, func(url string) {
 		fmt.Fprintf(stdout, "urna: serving %d elections at %s\n", len(p.Elections()), url)
 	})
