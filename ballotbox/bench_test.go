@@ -12,14 +12,14 @@ import (
 )
 
 // BenchmarkCast measures the whole casting path in one process: ballots
-// arriving from 256 concurrent clients are batch-verified, checked by the
+// arriving from 512 concurrent clients are batch-verified, checked by the
 // state machine and appended durably, each answered with its receipt.
 // Ballots are encrypted before the timer starts. Run with a fixed count:
 //
 //	go test ./ballotbox -run '^$' -bench Cast -benchtime 10000x
 func BenchmarkCast(b *testing.B) {
 	te := newElection(b, 1<<20)
-	voters := 64
+	voters := 512
 	vs := make([]*voter, voters)
 	for i := range vs {
 		vs[i] = te.issue(b)
