@@ -198,9 +198,9 @@ func (r *Registry) codeMAC(challenge, code string) string {
 
 // Login limits.
 const (
-	CodeDigits       = 8
-	CodeLifetime     = 5 * time.Minute
-	CodeAttempts     = 5
+	CodeDigits        = 8
+	CodeLifetime      = 5 * time.Minute
+	CodeAttempts      = 5
 	MaxFailuresAnHour = 100
 )
 
