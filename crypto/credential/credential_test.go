@@ -256,8 +256,11 @@ func TestBlindSignRejectsBadInput(t *testing.T) {
 // to it with a fault in one half of the CRT computation.
 func TestBlindSignChecksItsSignature(t *testing.T) {
 	good := testIssuers(t)["district-a"]
-	faulty := newIssuer(good.sk)
-	faulty.dp = new(big.Int).Add(faulty.dp, big.NewInt(2))
+	faulty, err := newIssuer(good.sk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	faulty.dp = new(big.Int).Add(new(big.Int).SetBytes(faulty.dp), big.NewInt(2)).Bytes()
 	req, err := NewRequest(crand.Reader, good.PublicKey(), electionX, "district-a")
 	if err != nil {
 		t.Fatal(err)
