@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"github.com/urna-vote/urna/ledger"
@@ -15,6 +16,10 @@ import (
 func init() {
 	register("verify", "verify an election from its public ledger", runVerify)
 }
+
+// verifyMemoryLimit is the verifier's soft memory limit unless GOMEMLIMIT
+// sets another.
+const verifyMemoryLimit = 1536 << 20
 
 func runVerify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("verify", "verify DIR|URL [--receipt FILE]... [--json] [--log-key FILE]", stderr)
@@ -34,6 +39,12 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	} else if dir == "" || fs.NArg() != 0 {
 		fs.Usage()
 		return errUsage
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// The verifier's live memory is bounded (docs/performance.md); a
+		// soft limit keeps the collector from letting the heap grow to
+		// twice that on large elections.
+		debug.SetMemoryLimit(verifyMemoryLimit)
 	}
 	remote := strings.HasPrefix(dir, "http://") || strings.HasPrefix(dir, "https://")
 	opts := verify.Options{}

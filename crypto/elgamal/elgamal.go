@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/gtank/ristretto255"
 	"github.com/urna-vote/urna/crypto/group"
@@ -28,17 +29,26 @@ const CiphertextSize = 2 * group.Size
 var ErrMalformed = errors.New("elgamal: malformed ciphertext")
 
 // A PublicKey is the joint election key K. It keeps its encoding, which
-// every proof hashes.
+// every proof hashes, and builds a table of multiples of K the first time
+// something is encrypted under it, since each ballot multiplies K by a secret
+// nonce a dozen times or more.
 type PublicKey struct {
-	K   *ristretto255.Element
-	enc [32]byte
+	K     *ristretto255.Element
+	enc   [32]byte
+	table func() *group.Table
 }
 
 // NewPublicKey wraps the element K.
 func NewPublicKey(k *ristretto255.Element) *PublicKey {
 	pk := &PublicKey{K: ristretto255.NewIdentityElement().Set(k)}
 	k.Encode(pk.enc[:0])
+	pk.table = sync.OnceValue(func() *group.Table { return group.NewTable(pk.K) })
 	return pk
+}
+
+// MultK returns s·K in time independent of s.
+func (pk *PublicKey) MultK(s *ristretto255.Scalar) *ristretto255.Element {
+	return pk.table().Mult(s)
 }
 
 // DecodePublicKey decodes a canonical, non-identity key.
@@ -47,9 +57,7 @@ func DecodePublicKey(b []byte) (*PublicKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("elgamal: public key: %w", err)
 	}
-	pk := &PublicKey{K: k}
-	copy(pk.enc[:], b)
-	return pk, nil
+	return NewPublicKey(k), nil
 }
 
 // Bytes returns the 32-byte encoding of K.
@@ -75,7 +83,7 @@ func Encrypt(pk *PublicKey, m uint64, r *group.Secret) *Ciphertext {
 // constant time in m and r.
 func EncryptScalar(pk *PublicKey, m *ristretto255.Scalar, r *group.Secret) *Ciphertext {
 	a := ristretto255.NewIdentityElement().ScalarBaseMult(r.Scalar())
-	b := ristretto255.NewIdentityElement().ScalarMult(r.Scalar(), pk.K)
+	b := pk.MultK(r.Scalar())
 	b.Add(b, ristretto255.NewIdentityElement().ScalarBaseMult(m))
 	return &Ciphertext{A: a, B: b}
 }

@@ -2,6 +2,7 @@ package group
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -160,4 +161,45 @@ func FuzzDecodeScalar(f *testing.F) {
 			t.Fatalf("%x decodes but re-encodes as %x", b, s.Bytes())
 		}
 	})
+}
+
+func TestTableMatchesScalarMult(t *testing.T) {
+	p := DeriveGenerator("table test")
+	tab := NewTable(p)
+	scalars := []*ristretto255.Scalar{ScalarFromUint64(0), ScalarFromUint64(1), ScalarFromUint64(16), ScalarFromInt64(-1)}
+	for i := 0; i < 64; i++ {
+		s, err := RandomScalar(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scalars = append(scalars, s)
+	}
+	for _, s := range scalars {
+		want := ristretto255.NewIdentityElement().ScalarMult(s, p)
+		if got := tab.Mult(s); got.Equal(want) != 1 {
+			t.Fatalf("table: %x·P = %x, want %x", s.Bytes(), got.Bytes(), want.Bytes())
+		}
+	}
+	// The generator too, whose table ristretto255 keeps itself.
+	gt := NewTable(G())
+	s, _ := RandomScalar(rand.Reader)
+	if gt.Mult(s).Equal(ristretto255.NewIdentityElement().ScalarBaseMult(s)) != 1 {
+		t.Fatal("table of G disagrees with ScalarBaseMult")
+	}
+}
+
+func BenchmarkTableMult(b *testing.B) {
+	tab := NewTable(DeriveGenerator("bench"))
+	s, _ := RandomScalar(rand.Reader)
+	for b.Loop() {
+		tab.Mult(s)
+	}
+}
+
+func BenchmarkScalarMult(b *testing.B) {
+	p := DeriveGenerator("bench")
+	s, _ := RandomScalar(rand.Reader)
+	for b.Loop() {
+		ristretto255.NewIdentityElement().ScalarMult(s, p)
+	}
 }

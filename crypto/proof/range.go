@@ -105,7 +105,7 @@ func ProveRange(t *transcript.Transcript, pk *elgamal.PublicKey, ct *elgamal.Cip
 		vmj := ristretto255.NewScalar().Subtract(mS, group.ScalarFromUint64(j))
 		vmj.Multiply(vmj, v)
 		p.a[d] = ristretto255.NewIdentityElement().ScalarBaseMult(uvr)
-		p.b[d] = ristretto255.NewIdentityElement().ScalarMult(uvr, pk.K)
+		p.b[d] = pk.MultK(uvr)
 		p.b[d].Add(p.b[d], ristretto255.NewIdentityElement().ScalarBaseMult(vmj))
 	}
 	p.enc = make([]byte, 0, RangeSize(lo, hi))
