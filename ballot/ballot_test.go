@@ -147,3 +147,11 @@ func TestTrackingCode(t *testing.T) {
 func lower(s string) string { return string(bytes.ToLower([]byte(s))) }
 
 var _ = ristretto255.NewScalar
+
+// TestSelfTest checks the device's known-answer test passes on the native
+// build: the wasm build must then produce the very same bytes.
+func TestSelfTest(t *testing.T) {
+	if err := SelfTest(); err != nil {
+		t.Fatal(err)
+	}
+}

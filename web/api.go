@@ -63,8 +63,15 @@ func (s *Server) routes() {
 	if s.opts.Demo {
 		mux.HandleFunc("GET /api/v1/demo/sms", s.demoSMS)
 	}
+	// The voter portal's pages and their assets.
+	s.pageRoutes(mux.ServeMux)
 	static, _ := fs.Sub(assets, "static")
-	mux.ServeMux.Handle("GET /", http.FileServerFS(static))
+	files := http.StripPrefix("/static/", http.FileServerFS(static))
+	mux.ServeMux.HandleFunc("GET /static/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		files.ServeHTTP(w, r)
+	})
+	mux.ServeMux.HandleFunc("GET /static/urna.wasm", serveWasm)
 	s.mux, s.patterns = mux.ServeMux, mux.patterns
 }
 

@@ -52,17 +52,30 @@ func writeError(w http.ResponseWriter, status int, e apiError) {
 // in the queue and how long that is, honestly estimated from the recent
 // rate.
 func busy(w http.ResponseWriter, position int, wait time.Duration) {
+	status, e := busyError(position, wait)
+	writeError(w, status, e)
+}
+
+func busyError(position int, wait time.Duration) (int, apiError) {
 	secs := int(math.Ceil(wait.Seconds()))
 	if secs < 1 {
 		secs = 1
 	}
-	writeError(w, http.StatusServiceUnavailable, apiError{Code: "busy", Position: position, WaitSeconds: secs,
+	return http.StatusServiceUnavailable, apiError{Code: "busy", Position: position, WaitSeconds: secs,
 		Message: text(fmt.Sprintf("Сейчас голосуют очень многие. Вы в очереди: перед вами около %d человек, ожидание около %d с. Страница повторит попытку сама.", position, secs),
-			fmt.Sprintf("Many people are voting right now. You are in the queue: about %d ahead of you, about %d s to wait. The page will retry by itself.", position, secs))})
+			fmt.Sprintf("Many people are voting right now. You are in the queue: about %d ahead of you, about %d s to wait. The page will retry by itself.", position, secs))}
 }
 
 // fail writes the response for an error of a service.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, e := s.describe(r, err)
+	writeError(w, status, e)
+}
+
+// describe turns an error of a service into its HTTP status and the error
+// shown to people: the API writes it as JSON, the pages in the reader's
+// language.
+func (s *Server) describe(r *http.Request, err error) (int, apiError) {
 	var (
 		re  *registry.Error
 		ie  *issuance.Error
@@ -71,25 +84,25 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	)
 	switch {
 	case errors.As(err, &be):
-		busy(w, be.Position, be.Wait)
+		return busyError(be.Position, be.Wait)
 	case errors.As(err, &re):
-		writeError(w, registryStatus(re.Code), apiError{Code: re.Code, Field: re.Field, Message: re.Message})
+		return registryStatus(re.Code), apiError{Code: re.Code, Field: re.Field, Message: re.Message}
 	case errors.As(err, &ie):
 		status := http.StatusConflict
 		if ie.Code == "malformed_request" {
 			status = http.StatusBadRequest
 		}
-		writeError(w, status, apiError{Code: ie.Code, Message: ie.Message})
+		return status, apiError{Code: ie.Code, Message: ie.Message}
 	case errors.As(err, &mbe):
-		writeError(w, http.StatusRequestEntityTooLarge, apiError{Code: "too_large",
-			Message: text("Запрос слишком велик.", fmt.Sprintf("The request body exceeds %d bytes.", mbe.Limit))})
+		return http.StatusRequestEntityTooLarge, apiError{Code: "too_large",
+			Message: text("Запрос слишком велик.", fmt.Sprintf("The request body exceeds %d bytes.", mbe.Limit))}
 	case errors.Is(err, errMalformed):
-		writeError(w, http.StatusBadRequest, apiError{Code: "malformed_json",
-			Message: text("Запрос не разобран: "+err.Error(), "The request is not valid JSON of the expected shape: "+err.Error())})
+		return http.StatusBadRequest, apiError{Code: "malformed_json",
+			Message: text("Запрос не разобран: "+err.Error(), "The request is not valid JSON of the expected shape: "+err.Error())}
 	default:
 		s.log.Error("web: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		writeError(w, http.StatusInternalServerError, apiError{Code: "internal",
-			Message: text("Внутренняя ошибка. Попробуйте ещё раз позже.", "Internal error. Please try again later.")})
+		return http.StatusInternalServerError, apiError{Code: "internal",
+			Message: text("Внутренняя ошибка. Попробуйте ещё раз позже.", "Internal error. Please try again later.")}
 	}
 }
 

@@ -56,6 +56,7 @@ func (s *Server) EnableOIDC(ctx context.Context, cfg OIDC) error {
 	s.mux.Handle("GET /auth/oidc/start", s.sessions.LoadAndSave(http.HandlerFunc(o.start(s))))
 	s.mux.Handle("GET /auth/oidc/callback", s.sessions.LoadAndSave(http.HandlerFunc(o.callback(s))))
 	s.patterns = append(s.patterns, "GET /auth/oidc/start", "GET /auth/oidc/callback")
+	s.oidc = true
 	return nil
 }
 
@@ -139,6 +140,6 @@ func (o *oidcLogin) callback(s *Server) http.HandlerFunc {
 			return
 		}
 		s.sessions.Put(ctx, "account", acc.ID)
-		http.Redirect(w, r, "/", http.StatusFound)
+		http.Redirect(w, r, "/account", http.StatusFound)
 	}
 }

@@ -113,7 +113,7 @@ func oidcLogin(t *testing.T, e *env, p *provider) (int, string) {
 	jar, _ := cookiejar.New(nil)
 	var last int
 	hc := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if req.URL.Path == "/" {
+		if req.URL.Path == "/account" {
 			return http.ErrUseLastResponse
 		}
 		return nil

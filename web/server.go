@@ -75,6 +75,7 @@ type Server struct {
 	ips      *ipLimiter
 	mux      *http.ServeMux
 	patterns []string // the API's routes, "METHOD /path/{param}"
+	oidc     bool     // login through an identity provider is enabled
 
 	tileHandlers sync.Map // *ledger.Ledger → http.Handler
 }
@@ -112,7 +113,7 @@ func New(p *platform.Platform, opts Options) *Server {
 // deadline.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	h.Set("Content-Security-Policy", csp)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Frame-Options", "DENY")
@@ -126,6 +127,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	s.mux.ServeHTTP(w, r.WithContext(ctx))
 }
+
+// csp allows only the platform's own scripts, styles and connections: no
+// inline script, no third party.
+const csp = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // handlerTimeout bounds every handler.
 const handlerTimeout = 30 * time.Second

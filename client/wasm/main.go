@@ -11,6 +11,7 @@
 //	urna.encrypt(context, key, style, credential, secret, seq, choices)
 //	    → {ballot, opening, trackingCode}
 //	urna.checkOpening(context, key, style, ballot, opening) → choices
+//	urna.selfTest() — throws unless the known-answer test passes
 //
 // Bytes travel as Uint8Array; a style is an array of [index, options, min,
 // max]; choices an array of arrays of 0 and 1. Errors are thrown as
@@ -34,6 +35,7 @@ func main() {
 	api.Set("credentialFinalize", fn(credentialFinalize))
 	api.Set("encrypt", fn(encrypt))
 	api.Set("checkOpening", fn(checkOpening))
+	api.Set("selfTest", fn(func([]js.Value) (any, error) { return nil, ballot.SelfTest() }))
 	js.Global().Set("urna", api)
 	if ready := js.Global().Get("urnaReady"); ready.Type() == js.TypeFunction {
 		ready.Invoke()
