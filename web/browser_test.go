@@ -21,7 +21,8 @@ import (
 // The voter portal in a real browser: Debian's Chromium, headless, driven
 // over the DevTools protocol. .ci/run installs Chromium and sets
 // URNA_REQUIRE_BROWSER=1, so there a missing browser fails the test;
-// elsewhere it is skipped. Screenshots of every step, in Russian and
+// elsewhere it is skipped. Each page shown is checked with axe-core's
+// WCAG 2.1 A and AA rules when $URNA_AXE names axe.min.js. Screenshots of every step, in Russian and
 // English at phone and desktop widths, go to $URNA_ARTIFACTS/screenshots
 // (default: the system's temporary folder).
 
@@ -116,6 +117,39 @@ func (b *tab) shot(name string) {
 		if err := os.WriteFile(filepath.Join(b.dir, name+"-"+v.kind+".png"), png, 0o644); err != nil {
 			b.t.Fatal(err)
 		}
+		b.accessible(name + " (" + v.kind + ")")
+	}
+}
+
+// axeSource is axe-core, the accessibility checker, when $URNA_AXE names
+// its axe.min.js (.ci/run installs it with npm).
+var axeSource = func() string {
+	b, _ := os.ReadFile(os.Getenv("URNA_AXE"))
+	return string(b)
+}()
+
+// accessible runs axe-core's WCAG 2.1 A and AA rules on the page as shown
+// and fails the test on any violation.
+func (b *tab) accessible(name string) {
+	b.t.Helper()
+	if axeSource == "" {
+		if os.Getenv("URNA_REQUIRE_BROWSER") != "" {
+			b.t.Fatal("URNA_AXE does not name axe-core's axe.min.js")
+		}
+		return
+	}
+	if b.eval(`typeof axe`) == "undefined" {
+		if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[chromedp.Void](axeSource+";undefined")); err != nil {
+			b.t.Fatalf("loading axe-core: %v", err)
+		}
+	}
+	got := b.eval(`axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}).then(function (r) {
+		return r.violations.map(function (v) {
+			return v.id + ' (' + v.impact + '): ' + v.help + ' — ' + v.nodes.map(function (n) { return n.target.join(' '); }).join(', ');
+		}).join('\n');
+	})`)
+	if got != "" {
+		b.t.Errorf("%s: WCAG 2.1 AA violations:\n%s", name, got)
 	}
 }
 
