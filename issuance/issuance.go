@@ -22,7 +22,9 @@ import (
 
 	"github.com/urna-vote/urna/ballotbox"
 	"github.com/urna-vote/urna/crypto/credential"
+	"github.com/urna-vote/urna/dashboard"
 	"github.com/urna-vote/urna/election"
+	"github.com/urna-vote/urna/ledger/witness"
 	"github.com/urna-vote/urna/registry"
 )
 
@@ -34,6 +36,11 @@ type Election struct {
 	Issuers map[string]*credential.Issuer
 	// VerifierKey verifies the ledger's checkpoints (signed-note format).
 	VerifierKey string
+	// Series is the turnout over time shown on the dashboard.
+	Series *dashboard.Series
+	// Witnesses collects cosignatures of the checkpoints; nil without a
+	// witness policy.
+	Witnesses *witness.Collector
 }
 
 // A Service issues credentials.

@@ -33,9 +33,11 @@ import (
 
 	"github.com/urna-vote/urna/ballotbox"
 	"github.com/urna-vote/urna/crypto/credential"
+	"github.com/urna-vote/urna/dashboard"
 	"github.com/urna-vote/urna/election"
 	"github.com/urna-vote/urna/issuance"
 	"github.com/urna-vote/urna/ledger"
+	"github.com/urna-vote/urna/ledger/witness"
 	"github.com/urna-vote/urna/notify"
 	"github.com/urna-vote/urna/registry"
 	"github.com/urna-vote/urna/store"
@@ -59,6 +61,10 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxQueue bounds each ballot box's queue (see ballotbox.Options).
 	MaxQueue int
+	// Witnesses, if set, are asked to cosign every election's checkpoints
+	// (package witness); the cosigned checkpoints are served and carried
+	// by receipts.
+	Witnesses *witness.Policy
 }
 
 // A Platform is the running services.
@@ -71,6 +77,12 @@ type Platform struct {
 
 	mu        sync.RWMutex
 	elections map[string]*issuance.Election
+
+	// The background work of every election: turnout sampling for the
+	// dashboards and, with witnesses, collecting cosignatures.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 }
 
 // Open opens the platform in cfg.Data, creating the folder and its secret
@@ -106,6 +118,7 @@ func Open(ctx context.Context, cfg Config) (*Platform, error) {
 		Issuance:  &issuance.Service{Registry: reg, Secret: secret, Now: cfg.Now},
 		elections: map[string]*issuance.Election{},
 	}
+	p.ctx, p.cancel = context.WithCancel(context.Background())
 	dirs, err := os.ReadDir(filepath.Join(cfg.Data, "elections"))
 	if err != nil {
 		p.Close()
@@ -127,6 +140,8 @@ func Open(ctx context.Context, cfg Config) (*Platform, error) {
 
 // Close closes every ballot box and the database.
 func (p *Platform) Close() error {
+	p.cancel()
+	p.wg.Wait()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var errs []error
@@ -279,7 +294,38 @@ func (p *Platform) openElection(ctx context.Context, id string) (*issuance.Elect
 	if err != nil {
 		return nil, err
 	}
+	p.background(e)
 	return e, nil
+}
+
+// background starts an election's sampler and, with witnesses, its
+// collector; Close stops them.
+func (p *Platform) background(e *issuance.Election) {
+	e.Series = new(dashboard.Series)
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			var snap dashboard.Snapshot
+			e.Box.View(func(st *election.State) { snap = dashboard.FromState(e.ID, st) })
+			e.Series.Record(snap)
+			select {
+			case <-p.ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	if p.Config.Witnesses != nil {
+		e.Witnesses = witness.NewCollector(p.Config.Witnesses, e.Box.Ledger(), nil, p.Log)
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			e.Witnesses.Run(p.ctx, 200*time.Millisecond)
+		}()
+	}
 }
 
 // loadSecret reads the platform secret, creating it on first use.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/urna-vote/urna/election"
 	"github.com/urna-vote/urna/ledger"
+	"github.com/urna-vote/urna/ledger/witness"
 )
 
 // Ledger-level check IDs (docs/protocol.md §11).
@@ -22,6 +23,7 @@ const (
 	CheckCheckpoint = "L1" // the checkpoint is signed by the log key
 	CheckRoot       = "L2" // the entries are exactly those the checkpoint commits to
 	CheckComplete   = "L3" // the ledger holds a whole election: a result signed by the commission
+	CheckWitnesses  = "L4" // with a witness policy: the checkpoint carries a quorum of cosignatures
 )
 
 // Report is the outcome of a verification. It is also what `urna verify
@@ -46,6 +48,9 @@ type Options struct {
 	Key string
 	// Progress, if set, is told how many entries have been checked.
 	Progress func(done, total uint64)
+	// Witnesses, if set, is the policy whose quorum of cosignatures the
+	// checkpoint must carry (check L4).
+	Witnesses *witness.Policy
 }
 
 // Dir verifies the election in dir: dir/ledger.jsonl, one entry a line;
@@ -109,6 +114,11 @@ func Entries(entries iter.Seq2[[]byte, error], signed []byte, v note.Verifier, o
 		} else if root, err := r.tree.root(r.tree.n); err != nil || root != c.Root {
 			failures = append(failures, Failure{Check: CheckRoot, Index: -1,
 				Reason: "the entries do not give the checkpoint's root: the log was altered"})
+		}
+	}
+	if opts.Witnesses != nil {
+		if _, werr := opts.Witnesses.Check(signed); werr != nil {
+			failures = append(failures, Failure{Check: CheckWitnesses, Index: -1, Reason: werr.Error()})
 		}
 	}
 	failures = append(failures, replayFailures...)

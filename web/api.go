@@ -48,6 +48,7 @@ func (s *Server) routes() {
 	mux.HandleFunc("GET /api/v1/elections/{id}/track/{code}", s.track)
 	mux.HandleFunc("GET /api/v1/elections/{id}/proof", s.proof)
 	mux.HandleFunc("GET /ledger/{id}/", s.tiles)
+	mux.ServeMux.HandleFunc("GET /dashboard/{id}/", s.dashboard)
 	mux.HandleFunc("GET /api/v1/openapi.json", s.openapi)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, map[string]bool{"ok": true}) })
 
@@ -452,7 +453,7 @@ func (s *Server) tiles(w http.ResponseWriter, r *http.Request) {
 	}
 	h, ok := s.tileHandlers.Load(e.Box.Ledger())
 	if !ok {
-		h, _ = s.tileHandlers.LoadOrStore(e.Box.Ledger(), http.StripPrefix("/ledger/"+e.ID+"/", tiles.NewHandler(e.Box.Ledger(), s.log)))
+		h, _ = s.tileHandlers.LoadOrStore(e.Box.Ledger(), http.StripPrefix("/ledger/"+e.ID+"/", tiles.NewHandler(cosignedLog{e.Box.Ledger(), e}, s.log)))
 	}
 	h.(http.Handler).ServeHTTP(w, r)
 }
@@ -480,6 +481,9 @@ func (s *Server) cast(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.boxError(w, r, e, err)
 		return
+	}
+	if signed, proof, ok := s.withCosignatures(r.Context(), e, rc.Entry); ok {
+		rc.Checkpoint, rc.Proof = signed, proof
 	}
 	writeJSON(w, http.StatusOK, rc)
 }

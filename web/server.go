@@ -78,6 +78,7 @@ type Server struct {
 	oidc     bool     // login through an identity provider is enabled
 
 	tileHandlers sync.Map // *ledger.Ledger → http.Handler
+	dashboards   sync.Map // election ID → http.Handler
 }
 
 //go:embed static openapi.json

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/urna-vote/urna/demo"
+	"github.com/urna-vote/urna/ledger/witness"
 	"github.com/urna-vote/urna/notify"
 	"github.com/urna-vote/urna/platform"
 	"github.com/urna-vote/urna/web"
@@ -49,6 +50,7 @@ type serverFlags struct {
 	oidcClient    *string
 	oidcSecret    *string
 	oidcRedirect  *string
+	witnesses     *string
 }
 
 func newServerFlags(name, usage string, stderr io.Writer, dataDefault string) *serverFlags {
@@ -72,6 +74,7 @@ func newServerFlags(name, usage string, stderr io.Writer, dataDefault string) *s
 		oidcClient:    fs.String("oidc-client-id", "", "client id at the OpenID Connect provider"),
 		oidcSecret:    fs.String("oidc-client-secret", "", "client secret at the OpenID Connect provider"),
 		oidcRedirect:  fs.String("oidc-redirect", "", "this server's callback URL, https://HOST/auth/oidc/callback"),
+		witnesses:     fs.String("witnesses", "", "witness policy file: the observers asked to cosign every checkpoint (see urna observe)"),
 	}
 }
 
@@ -125,6 +128,18 @@ func (f *serverFlags) parse(args []string) error {
 	return err
 }
 
+// policy reads the witness policy, if one is given.
+func (f *serverFlags) policy() (*witness.Policy, error) {
+	if *f.witnesses == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(*f.witnesses)
+	if err != nil {
+		return nil, err
+	}
+	return witness.ParsePolicy(b)
+}
+
 func runServe(args []string, stdout, stderr io.Writer) error {
 	f := newServerFlags("serve", "serve --data DIR [flags]", stderr, "urna-data")
 	if err := f.parse(args); err != nil {
@@ -132,6 +147,10 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	cfg := platform.Config{Data: *f.data, DB: *f.db, Origin: *f.origin, Logger: log, MaxQueue: *f.maxQueue}
+	var err error
+	if cfg.Witnesses, err = f.policy(); err != nil {
+		return err
+	}
 	if *f.smsURL != "" {
 		cfg.SMS = &notify.HTTPSMS{URL: *f.smsURL, Token: *f.smsToken}
 	}
@@ -162,6 +181,10 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	outbox := notify.NewOutbox(16)
 	cfg := platform.Config{Data: *f.data, DB: *f.db, Origin: *f.origin, Logger: log, SMS: outbox, MaxQueue: *f.maxQueue}
+	var err error
+	if cfg.Witnesses, err = f.policy(); err != nil {
+		return err
+	}
 	p, err := platform.Open(context.Background(), cfg)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/urna-vote/urna/ledger"
+	"github.com/urna-vote/urna/ledger/witness"
 	"github.com/urna-vote/urna/verify"
 )
 
@@ -25,6 +26,7 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("verify", "verify DIR|URL [--receipt FILE]... [--json] [--log-key FILE]", stderr)
 	jsonOut := fs.Bool("json", false, `print {"ok", "ballots", "results", "error"} as JSON`)
 	logKey := fs.String("log-key", "", "file with the log's public key (default DIR/log.pub)")
+	witnesses := fs.String("witnesses", "", "witness policy file: demand its quorum of cosignatures on the checkpoint (check L4)")
 	var receipts []string
 	fs.Func("receipt", "check a voter's receipt file against the ledger (repeatable)", func(s string) error {
 		receipts = append(receipts, s)
@@ -48,6 +50,15 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	}
 	remote := strings.HasPrefix(dir, "http://") || strings.HasPrefix(dir, "https://")
 	opts := verify.Options{}
+	if *witnesses != "" {
+		b, err := os.ReadFile(*witnesses)
+		if err != nil {
+			return err
+		}
+		if opts.Witnesses, err = witness.ParsePolicy(b); err != nil {
+			return err
+		}
+	}
 	keyFile := *logKey
 	if keyFile == "" {
 		if remote {

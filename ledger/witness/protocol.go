@@ -105,3 +105,5 @@ func Send(ctx context.Context, hc *http.Client, url string, body []byte) ([]byte
 	}
 	return nil, fmt.Errorf("witness: %s: %s", resp.Status, bytes.TrimSpace(out))
 }
+
+func asConflict(err error, target **ConflictError) bool { return errors.As(err, target) }
