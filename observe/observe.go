@@ -43,6 +43,9 @@ const (
 	AlertSignature    = "checkpoint_signature" // a checkpoint not signed by the log key
 )
 
+// Alert is a finding of the node: the ledger misbehaved.
+type Alert = dashboard.Alert
+
 // Config configures a node.
 type Config struct {
 	// URL is the prefix where the platform serves the election's ledger as
@@ -191,10 +194,10 @@ func (n *Node) alert(kind string, entry int64, detail string) {
 }
 
 // Alerts returns the alerts raised so far.
-func (n *Node) Alerts() []dashboard.Alert {
+func (n *Node) Alerts() []Alert {
 	n.mu.RLock()
 	defer n.mu.RUnlock()
-	return append([]dashboard.Alert{}, n.alerts...)
+	return append([]Alert{}, n.alerts...)
 }
 
 // Poll fetches the platform's latest checkpoint, checks that it extends

@@ -34,3 +34,10 @@ func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(append(b, '\n'))
 }
+
+// tlogConsistency is the consistency proof between the first older and
+// newer entries of the copy; r.mu is held.
+func tlogConsistency(r *replica, older, newer uint64) (ledger.Proof, error) {
+	p, err := tlog.ProveTree(int64(newer), int64(older), r.hashReader())
+	return ledger.Proof(p), err
+}

@@ -401,13 +401,13 @@ func (s *Server) cancelForm(w http.ResponseWriter, r *http.Request) {
 
 // ballotPage is the ballot of one election for the voter's district.
 type ballotPage struct {
-	ID       string
-	Title    election.Text
-	Training bool
-	District string
-	Open     bool
-	Voting   election.Window
-	Contests []ballotContest
+	ID         string
+	Title      election.Text
+	Training   bool
+	District   string
+	Open       bool
+	Voting     election.Window
+	Contests   []ballotContest
 	ParamsJSON string // what the device needs to encrypt
 	WasmSize   int
 }
