@@ -52,8 +52,9 @@ type State struct {
 	pseudonyms  map[[32]byte]bool
 	issued      map[string]uint64 // by district
 	voted       map[string]uint64 // credentials that voted, by district
-	credentials map[[32]byte]*credentialState
-	codes       map[string]codeEntry // by tracking code
+	credentials map[[32]byte]credentialState
+	codes       map[codeKey]codeEntry // by tracking code
+	counted     arena                 // the counted ballots' ciphertexts
 	spoiled     map[[32]byte]bool    // hashes of spoiled ballots
 	tally       map[string][]*contestSum
 	Counts      Reconciliation
@@ -67,12 +68,13 @@ type State struct {
 	Signatures map[string]bool
 }
 
+// credentialState is what the state keeps of each credential that voted.
+// It and the maps that hold it contain no pointers, so the garbage
+// collector never scans them: a million voters' state costs it nothing.
 type credentialState struct {
-	district string
-	seq      uint32
-	index    uint64
-	hash     [32]byte
-	cts      []byte // the counted ballot's ciphertexts, concatenated
+	seq   uint32
+	index uint64 // the counted ballot's entry
+	cts   uint64 // where its ciphertexts are in the arena
 }
 
 type contestSum struct {
@@ -86,8 +88,8 @@ func New() *State {
 		pseudonyms:  map[[32]byte]bool{},
 		issued:      map[string]uint64{},
 		voted:       map[string]uint64{},
-		credentials: map[[32]byte]*credentialState{},
-		codes:       map[string]codeEntry{},
+		credentials: map[[32]byte]credentialState{},
+		codes:       map[codeKey]codeEntry{},
 		spoiled:     map[[32]byte]bool{},
 		tally:       map[string][]*contestSum{},
 		shares:      map[int][]byte{},

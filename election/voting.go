@@ -32,29 +32,31 @@ func (s *State) applyBallot(p *Prepared) error {
 		return fail(CheckSpoiled, p.Index, "this ballot was opened by its voter and can never be cast")
 	}
 	code := b.TrackingCode()
-	if prev, dup := s.codes[code]; dup {
+	if len(code) != codeKeyLen {
+		panic("election: a tracking code of unexpected length")
+	}
+	if prev, dup := s.codes[keyOf(code)]; dup {
 		return fail(CheckUnique, p.Index, "tracking code %s is already on the ledger at entry %d", code, prev.index)
 	}
-	prev := s.credentials[b.CredentialKey]
-	if prev != nil && b.Seq <= prev.seq {
+	prev, voted := s.credentials[b.CredentialKey]
+	if voted && b.Seq <= prev.seq {
 		return fail(CheckSequence, p.Index, "sequence number %d does not exceed the credential's previous ballot's %d (entry %d)", b.Seq, prev.seq, prev.index)
 	}
-	if prev == nil && s.voted[district]+1 > s.issued[district] {
+	if !voted && s.voted[district]+1 > s.issued[district] {
 		return fail(CheckTurnout, p.Index, "more credentials would vote in district %q than the %d issued there", district, s.issued[district])
 	}
 	// All checks passed: apply.
-	if prev != nil {
-		s.addToTally(district, decodeCiphertexts(prev.cts), true)
+	cts := ballotCiphertexts(b)
+	if voted {
+		s.addToTally(district, decodeCiphertexts(s.counted.get(prev.cts, len(cts))), true)
 		s.Counts.Superseded++
 	} else {
 		s.voted[district]++
 		s.Counts.Voted++
-		prev = &credentialState{district: district}
-		s.credentials[b.CredentialKey] = prev
 	}
 	s.addToTally(district, b.Ciphertexts(), false)
-	prev.seq, prev.index, prev.hash, prev.cts = b.Seq, p.Index, h, ballotCiphertexts(b)
-	s.codes[code] = codeEntry{index: p.Index, credential: b.CredentialKey}
+	s.credentials[b.CredentialKey] = credentialState{seq: b.Seq, index: p.Index, cts: s.counted.add(cts)}
+	s.codes[keyOf(code)] = codeEntry{index: p.Index, credential: b.CredentialKey}
 	return nil
 }
 
@@ -132,11 +134,11 @@ func (s *State) applySpoil(p *Prepared) error {
 		return fail(CheckSpoil, p.Index, "%v", err)
 	}
 	code := b.TrackingCode()
-	if prev, dup := s.codes[code]; dup {
+	if prev, dup := s.codes[keyOf(code)]; dup {
 		return fail(CheckSpoil, p.Index, "ballot %s was already cast or spoiled at entry %d", code, prev.index)
 	}
 	s.spoiled[b.Hash()] = true
-	s.codes[code] = codeEntry{index: p.Index, credential: b.CredentialKey, spoiled: true}
+	s.codes[keyOf(code)] = codeEntry{index: p.Index, credential: b.CredentialKey, spoiled: true}
 	s.Counts.Spoiled++
 	return nil
 }
@@ -155,9 +157,48 @@ type codeEntry struct {
 	spoiled    bool
 }
 
+// codeKey is a tracking code in canonical form (16 symbols in four groups
+// of four, 19 bytes) as a map key without a pointer.
+type codeKey [codeKeyLen]byte
+
+const codeKeyLen = ballot.TrackingCodeLen + ballot.TrackingCodeLen/4 - 1
+
+func keyOf(code string) (k codeKey) {
+	copy(k[:], code)
+	return k
+}
+
+// arena keeps byte strings in 1 MiB blocks, addressed by one integer:
+// no pointer per string for the collector to follow, no copying as it
+// grows.
+type arena struct {
+	blocks [][]byte
+}
+
+const arenaBlock = 1 << 20
+
+func (a *arena) add(b []byte) uint64 {
+	n := len(a.blocks)
+	if n == 0 || len(a.blocks[n-1])+len(b) > arenaBlock {
+		a.blocks = append(a.blocks, make([]byte, 0, max(arenaBlock, len(b))))
+		n++
+	}
+	off := len(a.blocks[n-1])
+	a.blocks[n-1] = append(a.blocks[n-1], b...)
+	return uint64(n-1)<<32 | uint64(off)
+}
+
+func (a *arena) get(at uint64, n int) []byte {
+	off := int(at & 0xffffffff)
+	return a.blocks[at>>32][off : off+n]
+}
+
 // Track looks up a tracking code (canonical form) on the ledger so far.
 func (s *State) Track(code string) (Tracked, bool) {
-	c, ok := s.codes[code]
+	if len(code) != codeKeyLen {
+		return Tracked{}, false
+	}
+	c, ok := s.codes[keyOf(code)]
 	if !ok {
 		return Tracked{}, false
 	}

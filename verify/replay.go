@@ -86,11 +86,12 @@ func Replay(entries iter.Seq2[[]byte, error], progress func(n uint64)) (*electio
 	var pending chan preparedChunk
 	next := s.Next // index of the first entry not yet handed to Prepare
 	apply := func(pc preparedChunk) bool {
-		for _, p := range pc.ps {
+		for i, p := range pc.ps {
 			if err := s.ApplyPrepared(p); err != nil {
 				report(failureOf(err, int64(p.Index)))
 				s.Skip()
 			}
+			pc.ps[i] = nil // its decoded ballot can go
 		}
 		if progress != nil {
 			progress(s.Next)
