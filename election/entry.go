@@ -157,20 +157,24 @@ func DecodeEntry(data []byte) (*Entry, error) {
 	if len(data) > MaxEntrySize {
 		return nil, fmt.Errorf("%w: %d bytes exceeds %d", ErrMalformed, len(data), MaxEntrySize)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
+	// Only bytes that re-encode to themselves are accepted, which already
+	// rules out unknown fields, duplicate keys, another order or spacing;
+	// the strict decoder runs only to say which, when they do not.
 	var e Entry
-	if err := dec.Decode(&e); err != nil {
+	if err := json.Unmarshal(data, &e); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("%w: data after the entry", ErrMalformed)
 	}
 	again, err := e.Encode()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	if !bytes.Equal(again, data) {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		var strict Entry
+		if err := dec.Decode(&strict); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
 		return nil, fmt.Errorf("%w: not in canonical form", ErrMalformed)
 	}
 	if err := e.checkPayload(); err != nil {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"testing"
 
+	"filippo.io/edwards25519"
 	"github.com/gtank/ristretto255"
 	"pgregory.net/rapid"
 
@@ -283,4 +284,33 @@ func sumOfScalars(scalars []*ristretto255.Scalar) *ristretto255.Scalar {
 		sum.Add(sum, s)
 	}
 	return sum
+}
+
+// TestPointFrom checks that an element and the edwards25519 point it is
+// read as are the same: pointFrom and elementFrom depend on how
+// gtank/ristretto255 lays out Element.
+func TestPointFrom(t *testing.T) {
+	for i := range 16 {
+		s := ristretto255.NewScalar()
+		var buf [64]byte
+		buf[0] = byte(i + 1)
+		buf[7] = 0x5a
+		s.SetUniformBytes(buf[:])
+		e := ristretto255.NewIdentityElement().ScalarBaseMult(s)
+		p := pointFrom(e)
+		// The point, doubled on the curve, must be the element doubled.
+		dbl := new(edwards25519.Point).Add(p, p)
+		if elementFrom(dbl).Equal(ristretto255.NewIdentityElement().Add(e, e)) != 1 {
+			t.Fatal("the element read as an edwards25519 point is not the element")
+		}
+		// And through the affine form used by the bucket method.
+		var acc extended
+		acc.identity()
+		acc.addNiels(&toNiels([]*ristretto255.Element{e})[0], false)
+		acc.addNiels(&toNiels([]*ristretto255.Element{e})[0], false)
+		acc.addNiels(&toNiels([]*ristretto255.Element{e})[0], true)
+		if elementFrom(acc.point()).Equal(e) != 1 {
+			t.Fatal("P + P − P ≠ P in the bucket method's coordinates")
+		}
+	}
 }

@@ -101,27 +101,29 @@ func windows(n, c int) int {
 }
 
 // pippenger returns Σ s·P over limbs and points (all scalars below 2^n) with
-// c-bit signed digits.
+// c-bit signed digits, adding in affine-prepared coordinates (edwards.go).
 func pippenger(limbs [][4]uint64, points []*ristretto255.Element, n, c int) *ristretto255.Element {
 	if len(points) == 0 {
 		return ristretto255.NewIdentityElement()
 	}
 	w := windows(n, c)
-	buckets := make([]ristretto255.Element, 1<<(c-1))
+	prepared := toNiels(points)
+	buckets := make([]extended, 1<<(c-1))
 	used := make([]bool, len(buckets))
 	carries := make([]uint8, len(points))
-	sums := make([]ristretto255.Element, w)
+	sums := make([]*ristretto255.Element, w)
 	for j := range sums {
-		fillBuckets(buckets, used, limbs, points, carries, j*c, c)
-		combineBuckets(&sums[j], buckets, used)
+		fillBuckets(buckets, used, limbs, prepared, carries, j*c, c)
+		sums[j] = ristretto255.NewIdentityElement()
+		combineBuckets(sums[j], buckets, used)
 	}
 	// Horner: Σⱼ 2^(cj)·sumⱼ from the top position down.
-	acc := ristretto255.NewIdentityElement().Set(&sums[w-1])
+	acc := ristretto255.NewIdentityElement().Set(sums[w-1])
 	for j := w - 2; j >= 0; j-- {
 		for range c {
 			acc.Add(acc, acc)
 		}
-		acc.Add(acc, &sums[j])
+		acc.Add(acc, sums[j])
 	}
 	return acc
 }
@@ -129,13 +131,13 @@ func pippenger(limbs [][4]uint64, points []*ristretto255.Element, n, c int) *ris
 // fillBuckets adds every point into the bucket of its signed digit at bit
 // position pos, advancing the carries of the signed recoding. Digit d > 0
 // adds P to buckets[d−1]; digit d < 0 adds −P to buckets[−d−1].
-func fillBuckets(buckets []ristretto255.Element, used []bool, limbs [][4]uint64, points []*ristretto255.Element, carries []uint8, pos, c int) {
+func fillBuckets(buckets []extended, used []bool, limbs [][4]uint64, points []niels, carries []uint8, pos, c int) {
 	clear(used)
 	half := uint64(1) << (c - 1)
 	full := uint64(1) << c
 	mask := full - 1
 	k, off := pos/64, uint(pos%64)
-	for i, p := range points {
+	for i := range points {
 		d := uint64(carries[i])
 		if k < 4 {
 			v := limbs[i][k] >> off
@@ -144,45 +146,41 @@ func fillBuckets(buckets []ristretto255.Element, used []bool, limbs [][4]uint64,
 			}
 			d += v & mask
 		}
+		var b uint64
+		neg := false
 		switch {
 		case d == 0:
 			carries[i] = 0
+			continue
 		case d == full: // digit 0, carry 1
 			carries[i] = 1
+			continue
 		case d <= half:
 			carries[i] = 0
-			b := &buckets[d-1]
-			if used[d-1] {
-				b.Add(b, p)
-			} else {
-				b.Set(p)
-				used[d-1] = true
-			}
+			b = d - 1
 		default: // digit d − 2^c < 0
 			carries[i] = 1
-			m := full - d
-			b := &buckets[m-1]
-			if used[m-1] {
-				b.Subtract(b, p)
-			} else {
-				b.Negate(p)
-				used[m-1] = true
-			}
+			b, neg = full-d-1, true
 		}
+		if !used[b] {
+			buckets[b].identity()
+			used[b] = true
+		}
+		buckets[b].addNiels(&points[i], neg)
 	}
 }
 
 // combineBuckets sets sum = Σₖ (k+1)·buckets[k] over the used buckets, as the
 // sum of the running sums buckets[top] + … + buckets[k].
-func combineBuckets(sum *ristretto255.Element, buckets []ristretto255.Element, used []bool) {
+func combineBuckets(sum *ristretto255.Element, buckets []extended, used []bool) {
 	var running ristretto255.Element
 	started := false
 	for k := len(buckets) - 1; k >= 0; k-- {
 		switch {
 		case used[k] && started:
-			running.Add(&running, &buckets[k])
+			running.Add(&running, elementFrom(buckets[k].point()))
 		case used[k]:
-			running.Set(&buckets[k])
+			running.Set(elementFrom(buckets[k].point()))
 			sum.Set(&running)
 			started = true
 			continue
