@@ -55,7 +55,7 @@ type State struct {
 	credentials map[[32]byte]credentialState
 	codes       map[codeKey]codeEntry // by tracking code
 	counted     arena                 // the counted ballots' ciphertexts
-	spoiled     map[[32]byte]bool    // hashes of spoiled ballots
+	spoiled     map[[32]byte]bool     // hashes of spoiled ballots
 	tally       map[string][]*contestSum
 	Counts      Reconciliation
 
