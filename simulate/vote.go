@@ -45,24 +45,56 @@ func (r *run) vote(ctx context.Context) error {
 			r.voters[i].receipt = i
 		}
 	}
-	done := 0
-	// First ballots, then re-votes.
-	for pass := 0; pass < 2; pass++ {
-		var todo []*voter
-		for _, v := range r.voters {
-			if pass == 0 || v.revote {
-				todo = append(todo, v)
+	// Batches are generated (credentials, encryption) on all cores while
+	// the previous batch is appended (verified, through the state machine,
+	// committed): first ballots, then re-votes.
+	type generated struct {
+		batch []*voter
+		casts []*cast
+		err   error
+	}
+	bctx := r.st.BallotContext()
+	styles := map[string]ballot.Style{}
+	for _, d := range m.Districts {
+		styles[d.ID] = r.st.Style(d.ID)
+	}
+	gen := make(chan generated, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(gen)
+		for pass := 0; pass < 2; pass++ {
+			var todo []*voter
+			for _, v := range r.voters {
+				if pass == 0 || v.revote {
+					todo = append(todo, v)
+				}
+			}
+			for lo := 0; lo < len(todo); lo += batchSize {
+				batch := todo[lo:min(lo+batchSize, len(todo))]
+				casts, err := r.generate(bctx, styles, batch, pass == 1, rng.Uint64())
+				select {
+				case gen <- generated{batch, casts, err}:
+				case <-stop:
+					return
+				}
+				if err != nil {
+					return
+				}
 			}
 		}
-		for lo := 0; lo < len(todo); lo += batchSize {
-			batch := todo[lo:min(lo+batchSize, len(todo))]
-			if err := r.voteBatch(ctx, batch, pass == 1, rng.Uint64()); err != nil {
-				return err
-			}
-			done += len(batch)
-			if r.opts.Progress != nil {
-				r.opts.Progress(done, r.opts.Voters+countRevotes(r.voters))
-			}
+	}()
+	done, total := 0, r.opts.Voters+countRevotes(r.voters)
+	for g := range gen {
+		if g.err != nil {
+			return g.err
+		}
+		if err := r.appendCasts(ctx, g.batch, g.casts); err != nil {
+			return err
+		}
+		done += len(g.batch)
+		if r.opts.Progress != nil {
+			r.opts.Progress(done, total)
 		}
 	}
 	r.clock = max(r.clock+1000, m.Voting.Closes)
@@ -80,11 +112,11 @@ func countRevotes(vs []*voter) int {
 	return n
 }
 
-// voteBatch lets a batch of voters obtain credentials (first pass) and cast
-// ballots, generating them on all cores, then appends them in order.
-func (r *run) voteBatch(ctx context.Context, batch []*voter, revote bool, seed uint64) error {
+// generate lets a batch of voters obtain credentials (first pass) and
+// encrypt their ballots, on all cores. It reads nothing of the state that
+// appending changes.
+func (r *run) generate(bctx *ballot.Context, styles map[string]ballot.Style, batch []*voter, revote bool, seed uint64) ([]*cast, error) {
 	casts := make([]*cast, len(batch))
-	bctx := r.st.BallotContext()
 	err := parallel(len(batch), func(i int) error {
 		rng := mrand.New(mrand.NewPCG(seed, uint64(i)))
 		v := batch[i]
@@ -94,7 +126,7 @@ func (r *run) voteBatch(ctx context.Context, batch []*voter, revote bool, seed u
 				return err
 			}
 		}
-		style := r.st.Style(v.district)
+		style := styles[v.district]
 		seq := uint32(1)
 		if revote {
 			seq = 2
@@ -116,9 +148,12 @@ func (r *run) voteBatch(ctx context.Context, batch []*voter, revote bool, seed u
 		casts[i] = c
 		return nil
 	})
-	if err != nil {
-		return err
-	}
+	return casts, err
+}
+
+// appendCasts appends a generated batch in order: credentials first, then
+// spoiled ballots, then cast ballots.
+func (r *run) appendCasts(ctx context.Context, batch []*voter, casts []*cast) error {
 	// Credentials first, then spoiled ballots, then cast ballots.
 	var entries []*election.Entry
 	for _, c := range casts {

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"testing"
 
+	"filippo.io/edwards25519"
 	"github.com/gtank/ristretto255"
 )
 
@@ -201,5 +202,18 @@ func BenchmarkScalarMult(b *testing.B) {
 	s, _ := RandomScalar(rand.Reader)
 	for b.Loop() {
 		ristretto255.NewIdentityElement().ScalarMult(s, p)
+	}
+}
+
+// TestEdwards checks the pointer conversions against the group law.
+func TestEdwards(t *testing.T) {
+	for i := 0; i < 8; i++ {
+		s, _ := RandomScalar(rand.Reader)
+		e := ristretto255.NewIdentityElement().ScalarBaseMult(s)
+		p := Edwards(e)
+		sum := new(edwards25519.Point).Add(p, edwards25519.NewGeneratorPoint())
+		if FromEdwards(sum).Equal(ristretto255.NewIdentityElement().Add(e, G())) != 1 {
+			t.Fatal("an element read as an edwards25519 point is not the element")
+		}
 	}
 }

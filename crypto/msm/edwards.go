@@ -1,11 +1,10 @@
 package msm
 
 import (
-	"unsafe"
-
 	"filippo.io/edwards25519"
 	"filippo.io/edwards25519/field"
 	"github.com/gtank/ristretto255"
+	"github.com/urna-vote/urna/crypto/group"
 )
 
 // The bucket method adds each point into a bucket once per digit position
@@ -16,26 +15,7 @@ import (
 // field multiplications instead of ristretto255's 9, without its
 // per-call checks and copies.
 //
-// A ristretto255 element is an edwards25519 point (any of the four in its
-// coset); github.com/gtank/ristretto255 v0.2.0 defines Element as a struct of
-// one edwards25519.Point, which pointFrom relies on (checked at start-up
-// and by TestPointFrom).
-
-func init() {
-	if unsafe.Sizeof(ristretto255.Element{}) != unsafe.Sizeof(edwards25519.Point{}) {
-		panic("msm: ristretto255.Element is no longer an edwards25519.Point")
-	}
-}
-
-// pointFrom returns the edwards25519 point that represents e.
-func pointFrom(e *ristretto255.Element) *edwards25519.Point {
-	return (*edwards25519.Point)(unsafe.Pointer(e))
-}
-
-// elementFrom returns the element that the point p represents.
-func elementFrom(p *edwards25519.Point) *ristretto255.Element {
-	return (*ristretto255.Element)(unsafe.Pointer(p))
-}
+// The points' coordinates are read through group.Edwards.
 
 // d2 is 2·d, where d = −121665/121666 is the curve's constant.
 var d2 = func() *field.Element {
@@ -112,7 +92,7 @@ func toNiels(points []*ristretto255.Element) []niels {
 	// prefix[i] = Z₀·…·Zᵢ
 	prefix := make([]field.Element, n)
 	for i, e := range points {
-		_, _, z, _ := pointFrom(e).ExtendedCoordinates()
+		_, _, z, _ := group.Edwards(e).ExtendedCoordinates()
 		if i == 0 {
 			prefix[0].Set(z)
 		} else {
@@ -122,7 +102,7 @@ func toNiels(points []*ristretto255.Element) []niels {
 	var inv field.Element
 	inv.Invert(&prefix[n-1])
 	for i := n - 1; i >= 0; i-- {
-		X, Y, Z, _ := pointFrom(points[i]).ExtendedCoordinates()
+		X, Y, Z, _ := group.Edwards(points[i]).ExtendedCoordinates()
 		var zinv field.Element
 		if i > 0 {
 			zinv.Multiply(&inv, &prefix[i-1])

@@ -5,6 +5,7 @@ import (
 	"math/bits"
 
 	"github.com/gtank/ristretto255"
+	"github.com/urna-vote/urna/crypto/group"
 )
 
 // Bounds of the digit width c. Narrower digits never win at the sizes where
@@ -178,9 +179,9 @@ func combineBuckets(sum *ristretto255.Element, buckets []extended, used []bool) 
 	for k := len(buckets) - 1; k >= 0; k-- {
 		switch {
 		case used[k] && started:
-			running.Add(&running, elementFrom(buckets[k].point()))
+			running.Add(&running, group.FromEdwards(buckets[k].point()))
 		case used[k]:
-			running.Set(elementFrom(buckets[k].point()))
+			running.Set(group.FromEdwards(buckets[k].point()))
 			sum.Set(&running)
 			started = true
 			continue

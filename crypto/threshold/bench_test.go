@@ -3,6 +3,9 @@ package threshold
 import (
 	"crypto/rand"
 	"testing"
+
+	"github.com/urna-vote/urna/crypto/dlog"
+	"github.com/urna-vote/urna/crypto/elgamal"
 )
 
 // BenchmarkCeremony4of7 is a whole 4-of-7 key ceremony with all seven
@@ -67,6 +70,64 @@ func BenchmarkAddRound1(b *testing.B) {
 		c := NewCeremony(f.setup)
 		if err := c.AddRound1(1, raw); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkTallyAndDecrypt1M is the count of 1,000,000 one-of-five
+// ballots: their 5,000,000 ciphertexts added up option by option (4,096
+// distinct ballots, cycled), the sums partially decrypted by 4 of 7
+// guardians with proofs, the shares checked and combined, and the counts
+// found by discrete logarithm.
+func BenchmarkTallyAndDecrypt1M(b *testing.B) {
+	f := newFixture(b, Default, "bench tally").run(b)
+	ctx := testContext("bench")
+	pk := elgamal.NewPublicKey(f.result.Key)
+	const n, options = 1_000_000, 5
+	distinct := make([][]*elgamal.Ciphertext, 4096)
+	want := make([]uint64, options)
+	for i := range distinct {
+		choice := i % options
+		for o := 0; o < options; o++ {
+			r, _ := elgamal.NewNonce(rand.Reader)
+			m := uint64(0)
+			if o == choice {
+				m = 1
+			}
+			distinct[i] = append(distinct[i], elgamal.Encrypt(pk, m, r))
+		}
+	}
+	for i := 0; i < n; i++ {
+		want[(i&4095)%options]++
+	}
+	table := dlog.NewTable(n)
+	for b.Loop() {
+		sums := make([]*elgamal.Ciphertext, options)
+		for o := range sums {
+			sums[o] = elgamal.Zero()
+		}
+		for i := 0; i < n; i++ {
+			for o, ct := range distinct[i&4095] {
+				sums[o].AddInPlace(ct)
+			}
+		}
+		var shares []*DecryptionShare
+		for _, g := range []int{1, 3, 5, 7} {
+			ds, err := PartialDecrypt(f.shares[g], sums, ctx, rand.Reader)
+			if err != nil {
+				b.Fatal(err)
+			}
+			shares = append(shares, ds)
+		}
+		plain, err := Combine(Default, f.result.PublicShares, sums, ctx, shares)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for o, p := range plain {
+			got, err := table.VarTimeLog(p)
+			if err != nil || got != want[o] {
+				b.Fatalf("option %d: counted %d (%v), want %d", o, got, err, want[o])
+			}
 		}
 	}
 }
