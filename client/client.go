@@ -115,6 +115,12 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	return json.Unmarshal(data, out)
 }
 
+// Call calls any endpoint of the API: in is sent as JSON, the answer is
+// decoded into out (if not nil). An error answer is an *Error.
+func (c *Client) Call(ctx context.Context, method, path string, in, out any) error {
+	return c.do(ctx, method, path, in, out)
+}
+
 // Login starts a login with a phone number or e-mail and a password; the
 // platform sends a one-time code by SMS.
 func (c *Client) Login(ctx context.Context, login, password string) (challenge string, err error) {

@@ -40,6 +40,10 @@ func (s *Server) routes() {
 	api("DELETE /api/v1/elections/{id}/application", s.cancelApplication)
 	api("GET /api/v1/ballots", s.ballots)
 	api("POST /api/v1/elections/{id}/credential", s.gated(s.credential))
+	api("POST /api/v1/elections/{id}/observers", s.inviteObserver)
+	api("GET /api/v1/invitations", s.invitations)
+	api("POST /api/v1/invitations/{invitation}/accept", s.answerInvitation(true))
+	api("POST /api/v1/invitations/{invitation}/decline", s.answerInvitation(false))
 
 	// Public, read-only: anyone may follow and check every election.
 	mux.HandleFunc("GET /api/v1/elections", s.elections)
@@ -47,6 +51,7 @@ func (s *Server) routes() {
 	mux.HandleFunc("GET /api/v1/elections/{id}/entries", s.entries)
 	mux.HandleFunc("GET /api/v1/elections/{id}/track/{code}", s.track)
 	mux.HandleFunc("GET /api/v1/elections/{id}/proof", s.proof)
+	mux.HandleFunc("GET /api/v1/elections/{id}/observers", s.observers)
 	mux.HandleFunc("GET /ledger/{id}/", s.tiles)
 	mux.ServeMux.HandleFunc("GET /dashboard/{id}/", s.dashboard)
 	mux.HandleFunc("GET /api/v1/openapi.json", s.openapi)
@@ -59,6 +64,7 @@ func (s *Server) routes() {
 	// The operator console's API.
 	mux.Handle("POST /api/v1/operator/accounts/{account}/verify", cop.Handler(s.operator(s.verifyAccount)))
 	mux.Handle("POST /api/v1/operator/register", cop.Handler(s.operator(s.importRegister)))
+	mux.Handle("POST /api/v1/operator/elections/{id}/nominators", cop.Handler(s.operator(s.setNominator)))
 	mux.Handle("GET /api/v1/operator/elections/{id}/paper-roll", s.operator(s.paperRoll))
 
 	if s.opts.Demo {

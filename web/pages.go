@@ -188,6 +188,10 @@ func (s *Server) pageRoutes(mux *http.ServeMux) {
 	pg("POST /elections/{id}/cancel", s.cancelForm)
 	pg("GET /vote/{id}", s.votePage)
 	pg("GET /track", s.trackPage)
+	pg("GET /observers/{id}", s.observersPage)
+	pg("POST /elections/{id}/observers", s.inviteForm)
+	pg("POST /invitations/{invitation}/accept", s.answerForm(true))
+	pg("POST /invitations/{invitation}/decline", s.answerForm(false))
 }
 
 // electionRow is one election on the home page.
@@ -313,6 +317,13 @@ type accountRow struct {
 	CanCancel   bool
 	Open        bool // voting is open in the voter's district
 	Voting      election.Window
+	Nominator   string // the account's public name as a nominator of observers here
+}
+
+// accountView is the voter's page.
+type accountView struct {
+	Elections   []accountRow
+	Invitations []registry.Invitation
 }
 
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
@@ -332,6 +343,16 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
 		s.formError(w, r, "account.html", p, err)
 		return
 	}
+	invitations, err := s.p.Registry.Invitations(ctx, p.Account.ID)
+	if err != nil {
+		s.formError(w, r, "account.html", p, err)
+		return
+	}
+	nominations, err := s.p.Registry.Nominations(ctx, p.Account.ID)
+	if err != nil {
+		s.formError(w, r, "account.html", p, err)
+		return
+	}
 	byElection := map[string]registry.Application{}
 	for _, a := range apps {
 		byElection[a.ElectionID] = a
@@ -339,7 +360,8 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
 	now := s.p.Config.Now()
 	var rows []accountRow
 	for _, info := range infos {
-		row := accountRow{ID: info.ID, Title: info.Title, Level: info.Level, Training: info.Training, Closes: info.ApplicationsClose, TimeZone: "Europe/Moscow"}
+		row := accountRow{ID: info.ID, Title: info.Title, Level: info.Level, Training: info.Training, Closes: info.ApplicationsClose, TimeZone: "Europe/Moscow",
+			Nominator: nominations[info.ID]}
 		if e, ok := s.p.Election(info.ID); ok {
 			e.Box.View(func(st *election.State) {
 				if st.Manifest != nil {
@@ -366,7 +388,7 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
 		}
 		rows = append(rows, row)
 	}
-	p.Data = rows
+	p.Data = accountView{Elections: rows, Invitations: invitations}
 	s.render(w, r, http.StatusOK, "account.html", p)
 }
 

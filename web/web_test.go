@@ -476,3 +476,73 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		t.Errorf("only %d routes", len(served))
 	}
 }
+
+// Observers: the operator entitles a nominator, who invites a verified
+// person by login; the invitee accepts, and appears on the public list.
+func TestObserverInvitations(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	nom, inv := e.login(t, 0), e.login(t, 1)
+	var me struct{ Account struct{ ID string } }
+	if err := nom.Call(ctx, "GET", "/api/v1/me", nil, &me); err != nil {
+		t.Fatal(err)
+	}
+	invite := func(login string) error {
+		return nom.Call(ctx, "POST", "/api/v1/elections/demo-federal/observers", map[string]string{"login": login}, nil)
+	}
+	if err := invite(demo.Voter(1)); errCode(err) != "not_nominator" {
+		t.Fatalf("inviting before being a nominator: %v", err)
+	}
+	body, _ := json.Marshal(map[string]string{"account": me.Account.ID, "role": "party", "name": "Партия зелёных садов"})
+	operator := map[string]string{"Authorization": "Bearer operator-test-token"}
+	if st, code := post(t, e.url+"/api/v1/operator/elections/demo-federal/nominators", "application/json", body, nil); st != http.StatusUnauthorized {
+		t.Fatalf("setting a nominator without the operator token: %d %s", st, code)
+	}
+	if st, code := post(t, e.url+"/api/v1/operator/elections/demo-federal/nominators", "application/json", body, operator); st != http.StatusOK {
+		t.Fatalf("setting a nominator: %d %s", st, code)
+	}
+	if err := invite("+79999999999"); errCode(err) != "not_found" {
+		t.Errorf("inviting an unknown login: %v", err)
+	}
+	if err := invite(demo.Voter(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := invite(demo.Voter(1)); errCode(err) != "exists" {
+		t.Errorf("inviting twice: %v", err)
+	}
+	var got struct {
+		Invitations []struct{ ID, Status, Nominator string }
+	}
+	if err := inv.Call(ctx, "GET", "/api/v1/invitations", nil, &got); err != nil || len(got.Invitations) != 1 || got.Invitations[0].Status != "invited" {
+		t.Fatalf("the invitee's invitations: %+v %v", got, err)
+	}
+	id := got.Invitations[0].ID
+	if err := nom.Call(ctx, "POST", "/api/v1/invitations/"+id+"/accept", nil, nil); errCode(err) != "not_found" {
+		t.Errorf("accepting someone else's invitation: %v", err)
+	}
+	if err := inv.Call(ctx, "POST", "/api/v1/invitations/"+id+"/accept", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := inv.Call(ctx, "POST", "/api/v1/invitations/"+id+"/accept", nil, nil); errCode(err) != "not_found" {
+		t.Errorf("accepting twice: %v", err)
+	}
+	var list struct {
+		Observers []struct {
+			Name        string `json:"name"`
+			NominatedBy string `json:"nominated_by"`
+		}
+	}
+	getJSON(t, e.url+"/api/v1/elections/demo-federal/observers", &list)
+	if len(list.Observers) != 1 || list.Observers[0].NominatedBy != "Партия зелёных садов" || list.Observers[0].Name == "" {
+		t.Fatalf("public list: %+v", list)
+	}
+	resp, err := http.Get(e.url + "/observers/demo-federal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), list.Observers[0].Name) {
+		t.Error("the public page does not list the observer")
+	}
+}

@@ -1,0 +1,148 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/urna-vote/urna/registry"
+)
+
+// Observers: nominators invite, invitees answer, the list is public
+// (package registry, observers.go).
+
+func (s *Server) setNominator(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Account string `json:"account"`
+		Role    string `json:"role"`
+		Name    string `json:"name"`
+	}
+	if err := decode(w, r, maxJSON, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.p.Registry.SetNominator(r.Context(), r.PathValue("id"), req.Account, req.Role, req.Name); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+}
+
+func (s *Server) inviteObserver(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.account(w, r)
+	if !ok {
+		return
+	}
+	var req struct {
+		Login string `json:"login"`
+	}
+	if err := decode(w, r, maxJSON, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	inv, err := s.p.Registry.Invite(r.Context(), id, r.PathValue("id"), req.Login, clientIP(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, inv)
+}
+
+func (s *Server) invitations(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.account(w, r)
+	if !ok {
+		return
+	}
+	invs, err := s.p.Registry.Invitations(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"invitations": invs})
+}
+
+func (s *Server) answerInvitation(accept bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := s.account(w, r)
+		if !ok {
+			return
+		}
+		if err := s.p.Registry.Answer(r.Context(), id, r.PathValue("invitation"), accept, clientIP(r)); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+	}
+}
+
+func (s *Server) observers(w http.ResponseWriter, r *http.Request) {
+	e, ok := s.election(w, r)
+	if !ok {
+		return
+	}
+	list, err := s.p.Registry.Observers(r.Context(), e.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"observers": list})
+}
+
+// The pages.
+
+func (s *Server) inviteForm(w http.ResponseWriter, r *http.Request) {
+	id := s.sessions.GetString(r.Context(), "account")
+	if id == "" {
+		s.redirect(w, r, "/login", "")
+		return
+	}
+	p := s.newPage(w, r, "Личный кабинет", "My account")
+	r.Body = http.MaxBytesReader(w, r.Body, maxJSON)
+	if _, err := s.p.Registry.Invite(r.Context(), id, r.PathValue("id"), r.PostFormValue("login"), clientIP(r)); err != nil {
+		s.refuse(w, r, p, "/account", err)
+		return
+	}
+	s.redirect(w, r, "/account", p.L("Приглашение отправлено: человек увидит его в личном кабинете.", "Invitation sent: the person will see it on their account page."))
+}
+
+func (s *Server) answerForm(accept bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := s.sessions.GetString(r.Context(), "account")
+		if id == "" {
+			s.redirect(w, r, "/login", "")
+			return
+		}
+		p := s.newPage(w, r, "Личный кабинет", "My account")
+		if err := s.p.Registry.Answer(r.Context(), id, r.PathValue("invitation"), accept, clientIP(r)); err != nil {
+			s.refuse(w, r, p, "/account", err)
+			return
+		}
+		msg := p.L("Вы отказались от приглашения.", "You declined the invitation.")
+		if accept {
+			msg = p.L("Вы зарегистрированы наблюдателем. Следите за выборами на странице хода выборов или своим узлом наблюдателя (urna observe).",
+				"You are a registered observer. Follow the election on its dashboard, or with your own observer node (urna observe).")
+		}
+		s.redirect(w, r, "/account", msg)
+	}
+}
+
+// observersView is an election's public list of observers.
+type observersView struct {
+	ID        string
+	Title     registry.Text
+	Observers []registry.PublicObserver
+}
+
+func (s *Server) observersPage(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(w, r, "Наблюдатели", "Observers")
+	info, err := s.p.Registry.Election(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.formError(w, r, "message.html", p, err)
+		return
+	}
+	list, err := s.p.Registry.Observers(r.Context(), info.ID)
+	if err != nil {
+		s.formError(w, r, "message.html", p, err)
+		return
+	}
+	p.Data = observersView{ID: info.ID, Title: info.Title, Observers: list}
+	s.render(w, r, http.StatusOK, "observers.html", p)
+}
