@@ -227,3 +227,37 @@ func (r *Registry) Issued(ctx context.Context, electionID string) (int, error) {
 	err := r.db.QueryRowContext(ctx, `SELECT count(*) FROM issued WHERE election = $1`, electionID).Scan(&n)
 	return n, err
 }
+
+// A Recipient is one voter who received an election's ballot, as the
+// commission's list shows them.
+type Recipient struct {
+	FullName    string    `json:"full_name"`
+	BirthDate   string    `json:"birth_date"`
+	District    string    `json:"district"`
+	Application string    `json:"application"`
+	At          time.Time `json:"at"`
+}
+
+// Recipients lists the voters who received an election's ballot, by
+// district and name: the commission's list, displayed in its room.
+func (r *Registry) Recipients(ctx context.Context, electionID string) ([]Recipient, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT a.full_name, a.birth_date, p.district, p.number, i.at FROM issued i
+		JOIN accounts a ON a.id = i.account
+		JOIN applications p ON p.election = i.election AND p.account = i.account
+		WHERE i.election = $1 ORDER BY p.district, a.full_name`, electionID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Recipient{}
+	for rows.Next() {
+		var rc Recipient
+		var at int64
+		if err := rows.Scan(&rc.FullName, &rc.BirthDate, &rc.District, &rc.Application, &at); err != nil {
+			return nil, err
+		}
+		rc.At = time.UnixMilli(at)
+		out = append(out, rc)
+	}
+	return out, rows.Err()
+}

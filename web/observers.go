@@ -1,6 +1,7 @@
 package web
 
 import (
+	"crypto/subtle"
 	"net/http"
 
 	"github.com/urna-vote/urna/registry"
@@ -145,4 +146,55 @@ func (s *Server) observersPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Data = observersView{ID: info.ID, Title: info.Title, Observers: list}
 	s.render(w, r, http.StatusOK, "observers.html", p)
+}
+
+// The commission's view: the list of voters who received ballots, for
+// display on a computer in the commission's room. The operator's token
+// opens it once per session (typed into a form, never put in a URL).
+
+func (s *Server) commissionLogin(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(w, r, "Комиссия", "Commission")
+	r.Body = http.MaxBytesReader(w, r.Body, maxJSON)
+	token := r.PostFormValue("token")
+	if s.opts.OperatorToken == "" || subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.OperatorToken)) != 1 {
+		p.Error, p.Field = p.L("Неверный ключ комиссии.", "Wrong commission key."), "token"
+		p.Data = commissionView{ID: r.PathValue("id")}
+		s.render(w, r, http.StatusUnauthorized, "commission.html", p)
+		return
+	}
+	if err := s.sessions.RenewToken(r.Context()); err != nil {
+		s.formError(w, r, "commission.html", p, err)
+		return
+	}
+	s.sessions.Put(r.Context(), "commission", true)
+	http.Redirect(w, r, "/commission/"+r.PathValue("id"), http.StatusSeeOther)
+}
+
+// commissionView is the commission's page.
+type commissionView struct {
+	ID         string
+	Title      registry.Text
+	Open       bool // the list is shown
+	Recipients []registry.Recipient
+}
+
+func (s *Server) commissionPage(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(w, r, "Комиссия", "Commission")
+	info, err := s.p.Registry.Election(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.formError(w, r, "message.html", p, err)
+		return
+	}
+	v := commissionView{ID: info.ID, Title: info.Title, Open: s.sessions.GetBool(r.Context(), "commission")}
+	if v.Open {
+		if v.Recipients, err = s.p.Registry.Recipients(r.Context(), info.ID); err != nil {
+			s.formError(w, r, "message.html", p, err)
+			return
+		}
+	}
+	p.Data = v
+	if v.Open {
+		p.Refresh = 30
+	}
+	s.render(w, r, http.StatusOK, "commission.html", p)
 }

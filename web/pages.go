@@ -55,6 +55,7 @@ type page struct {
 	Field    string // the form field at fault
 	Data     any    // the page's own data
 	WasmPath string // the ballot page's module, with its hash
+	Refresh  int    // seconds after which the page reloads itself; 0: never
 }
 
 // L picks the reader's language.
@@ -189,6 +190,8 @@ func (s *Server) pageRoutes(mux *http.ServeMux) {
 	pg("GET /vote/{id}", s.votePage)
 	pg("GET /track", s.trackPage)
 	pg("GET /observers/{id}", s.observersPage)
+	pg("GET /commission/{id}", s.commissionPage)
+	pg("POST /commission/{id}", s.ipLimited(s.commissionLogin))
 	pg("POST /elections/{id}/observers", s.inviteForm)
 	pg("POST /invitations/{invitation}/accept", s.answerForm(true))
 	pg("POST /invitations/{invitation}/decline", s.answerForm(false))

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -544,5 +546,51 @@ func TestObserverInvitations(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(string(page), list.Observers[0].Name) {
 		t.Error("the public page does not list the observer")
+	}
+}
+
+// The commission's list of voters who received ballots opens with the
+// commission's key, typed into a form.
+func TestCommissionList(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.login(t, 0)
+	el, err := c.Election(ctx, "demo-park")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Credential(ctx, el, "77-01"); err != nil {
+		t.Fatal(err)
+	}
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar}
+	get := func() string {
+		resp, err := hc.Get(e.url + "/commission/demo-park")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	name := "Иванов Александр Александрович" // demo voter 0
+	if page := get(); strings.Contains(page, name) || !strings.Contains(page, `name="token"`) {
+		t.Fatal("the list shows without the commission's key")
+	}
+	for _, c := range []struct {
+		token string
+		want  int
+	}{{"wrong", http.StatusUnauthorized}, {"operator-test-token", http.StatusOK}} {
+		resp, err := hc.PostForm(e.url+"/commission/demo-park", url.Values{"token": {c.token}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Fatalf("key %q: %d, want %d", c.token, resp.StatusCode, c.want)
+		}
+	}
+	if page := get(); !strings.Contains(page, name) || !strings.Contains(page, `id="recipients">1<`) {
+		t.Fatalf("the opened list does not show the one voter who received a ballot:\n%s", page)
 	}
 }
