@@ -204,7 +204,11 @@ func (n *Node) Alerts() []Alert {
 // the node's copy, fetches the new entries (each proven against it),
 // stores and replays them. A network failure is returned (and retried by
 // Run); misbehaviour of the ledger raises an alert.
-func (n *Node) Poll(ctx context.Context) error {
+func (n *Node) Poll(ctx context.Context) error { return n.poll(ctx, false) }
+
+// poll is Poll; with wait, it long-polls: the platform answers when its
+// ledger has grown past the node's copy (or after about 20 seconds).
+func (n *Node) poll(ctx context.Context, wait bool) error {
 	n.pollMu.Lock()
 	defer n.pollMu.Unlock()
 	n.mu.RLock()
@@ -213,7 +217,16 @@ func (n *Node) Poll(ctx context.Context) error {
 	if halted {
 		return nil
 	}
-	cp, signed, err := n.client.Checkpoint(ctx)
+	var (
+		cp     ledger.Checkpoint
+		signed []byte
+		err    error
+	)
+	if wait {
+		cp, signed, err = n.client.WaitCheckpoint(ctx, n.rep.size())
+	} else {
+		cp, signed, err = n.client.Checkpoint(ctx)
+	}
 	if err != nil {
 		if errors.Is(err, ledger.ErrSignature) {
 			n.alert(AlertSignature, -1, err.Error())
@@ -332,20 +345,29 @@ func (n *Node) CheckPeers(ctx context.Context) {
 	}
 }
 
-// Run polls until ctx ends.
+// Run follows the ledger until ctx ends: it long-polls the platform's
+// checkpoint, so new entries arrive as soon as they are committed, and at
+// most every Interval compares with its peers. Against a server that does
+// not hold long polls it polls every Interval.
 func (n *Node) Run(ctx context.Context) {
-	t := time.NewTicker(n.cfg.Interval)
-	defer t.Stop()
-	for {
-		if err := n.Poll(ctx); err != nil && ctx.Err() == nil {
+	lastPeers := time.Time{}
+	for ctx.Err() == nil {
+		start := time.Now()
+		before := n.rep.size()
+		err := n.poll(ctx, true)
+		if err != nil && ctx.Err() == nil {
 			n.log.Warn("observe: poll", "err", err)
 		}
-		n.CheckPeers(ctx)
+		if time.Since(lastPeers) >= n.cfg.Interval {
+			n.CheckPeers(ctx)
+			lastPeers = time.Now()
+		}
 		n.verifyWhenDone()
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+		if rest := n.cfg.Interval - time.Since(start); (err != nil || n.rep.size() == before) && rest > 0 {
+			select {
+			case <-ctx.Done():
+			case <-time.After(rest):
+			}
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"iter"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -53,6 +54,20 @@ func NewClient(prefix string, v note.Verifier, hc *http.Client) *Client {
 // origin.
 func (c *Client) Checkpoint(ctx context.Context) (ledger.Checkpoint, []byte, error) {
 	msg, err := c.fetch(ctx, "checkpoint", ledger.MaxCheckpointSize)
+	if err != nil {
+		return ledger.Checkpoint{}, nil, err
+	}
+	cp, err := ledger.OpenCheckpoint(msg, c.verifier)
+	if err != nil {
+		return ledger.Checkpoint{}, nil, err
+	}
+	return cp, msg, nil
+}
+
+// WaitCheckpoint is Checkpoint by long polling: the server answers when its
+// tree has more than after entries, or after about 20 seconds as it is.
+func (c *Client) WaitCheckpoint(ctx context.Context, after uint64) (ledger.Checkpoint, []byte, error) {
+	msg, err := c.fetch(ctx, "checkpoint?after="+strconv.FormatUint(after, 10), ledger.MaxCheckpointSize)
 	if err != nil {
 		return ledger.Checkpoint{}, nil, err
 	}

@@ -3,6 +3,7 @@
 // cacheable resources instead of an API.
 //
 //	<prefix>/checkpoint                 the latest signed checkpoint
+//	<prefix>/checkpoint?after=N         the same, once the tree has more than N entries (long poll)
 //	<prefix>/tile/<L>/<N>[.p/<W>]       hash tiles: 256 consecutive tree hashes of level 8·L
 //	<prefix>/tile/entries/<N>[.p/<W>]   entry bundles: 256 consecutive entries
 //

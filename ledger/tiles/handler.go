@@ -6,7 +6,9 @@ import (
 	"iter"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/urna-vote/urna/ledger"
 	"golang.org/x/mod/sumdb/tlog"
@@ -33,6 +35,9 @@ const (
 	cacheFull       = "public, max-age=31536000, immutable"
 	cachePartial    = "public, max-age=60"
 )
+
+// maxWait bounds a long poll of the checkpoint.
+const maxWait = 20 * time.Second
 
 // NewHandler returns an http.Handler that serves a log as C2SP tlog-tiles,
 // at paths relative to where it is mounted (use http.StripPrefix):
@@ -64,6 +69,31 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p := strings.TrimPrefix(r.URL.Path, "/")
 	head, signed := h.log.Checkpoint()
+	if p == "checkpoint" && r.URL.Query().Has("after") {
+		// Long polling (an extension of tlog-tiles for live followers):
+		// ?after=N answers when the tree has more than N entries, or after
+		// maxWait with the checkpoint as it is.
+		after, err := strconv.ParseUint(r.URL.Query().Get("after"), 10, 64)
+		if err != nil {
+			http.Error(w, "tiles: after must be a tree size", http.StatusBadRequest)
+			return
+		}
+		deadline := time.NewTimer(maxWait)
+		defer deadline.Stop()
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+	wait:
+		for head.Size <= after {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-deadline.C:
+				break wait
+			case <-tick.C:
+				head, signed = h.log.Checkpoint()
+			}
+		}
+	}
 	if p == "checkpoint" {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", cacheCheckpoint)

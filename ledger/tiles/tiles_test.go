@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"time"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -446,5 +447,44 @@ func TestUpdateDetectsFork(t *testing.T) {
 	served.Store(honest)
 	if cp, _, err := c.Update(ctx, old); err != nil || cp.Size != 410 {
 		t.Fatalf("Update of the honest log = %+v, %v", cp, err)
+	}
+}
+
+// TestLongPoll: checkpoint?after=N answers when the tree grows past N, at
+// once if it already has, and a client follows a live log by it.
+func TestLongPoll(t *testing.T) {
+	l := newLedger(t, 10)
+	srv := httptest.NewServer(NewHandler(l, nil))
+	defer srv.Close()
+	_, v := keys(t, "tiles test key")
+	c := NewClient(srv.URL, v, nil)
+	ctx := context.Background()
+	if cp, _, err := c.WaitCheckpoint(ctx, 5); err != nil || cp.Size != 10 {
+		t.Fatalf("a tree already past 5: %d %v", cp.Size, err)
+	}
+	appended := make(chan error, 1)
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		_, err := l.AppendBatch(context.Background(), [][]byte{entry(10), entry(11), entry(12)})
+		appended <- err
+	}()
+	start := time.Now()
+	cp, _, err := c.WaitCheckpoint(ctx, 10)
+	if err != nil || cp.Size != 13 {
+		t.Fatalf("after the append: %d %v", cp.Size, err)
+	}
+	if waited := time.Since(start); waited < 200*time.Millisecond {
+		t.Errorf("answered after %v, before the log grew", waited)
+	}
+	if err := <-appended; err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(srv.URL + "/checkpoint?after=x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("after=x: %d", resp.StatusCode)
 	}
 }
