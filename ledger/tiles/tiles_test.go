@@ -13,10 +13,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"time"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/urna-vote/urna/internal/seeded"
 	"github.com/urna-vote/urna/ledger"
