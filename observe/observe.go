@@ -209,8 +209,6 @@ func (n *Node) Poll(ctx context.Context) error { return n.poll(ctx, false) }
 // poll is Poll; with wait, it long-polls: the platform answers when its
 // ledger has grown past the node's copy (or after about 20 seconds).
 func (n *Node) poll(ctx context.Context, wait bool) error {
-	n.pollMu.Lock()
-	defer n.pollMu.Unlock()
 	n.mu.RLock()
 	halted := n.halted
 	n.mu.RUnlock()
@@ -223,8 +221,13 @@ func (n *Node) poll(ctx context.Context, wait bool) error {
 		err    error
 	)
 	if wait {
+		// The long poll holds no lock: a witness request may poll
+		// meanwhile. A checkpoint that it made stale is fetched again.
 		cp, signed, err = n.client.WaitCheckpoint(ctx, n.rep.size())
-	} else {
+	}
+	n.pollMu.Lock()
+	defer n.pollMu.Unlock()
+	if !wait || (err == nil && cp.Size < n.rep.size()) {
 		cp, signed, err = n.client.Checkpoint(ctx)
 	}
 	if err != nil {

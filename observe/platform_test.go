@@ -16,6 +16,7 @@ import (
 	"github.com/urna-vote/urna/demo"
 	"github.com/urna-vote/urna/internal/browsertest"
 	"github.com/urna-vote/urna/ledger/witness"
+	"github.com/urna-vote/urna/internal/storetest"
 	"github.com/urna-vote/urna/notify"
 	"github.com/urna-vote/urna/observe"
 	"github.com/urna-vote/urna/platform"
@@ -53,7 +54,7 @@ func TestObserverOfTheDemo(t *testing.T) {
 	var offset atomic.Int64
 	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
 	outbox := notify.NewOutbox(64)
-	p, err := platform.Open(ctx, platform.Config{Data: t.TempDir(), SMS: outbox, Now: now, Witnesses: policy})
+	p, err := platform.Open(ctx, platform.Config{Data: t.TempDir(), DB: storetest.DSN(t), SMS: outbox, Now: now, Witnesses: policy})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,8 +94,13 @@ func (r *Registry) Apply(ctx context.Context, accountID, electionID, ip string) 
 	}
 	var app Application
 	err = r.db.Tx(ctx, func(tx *sql.Tx) error {
+		// The number comes from a counter row that the update locks, so
+		// concurrent applications never share one, whatever the isolation.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO application_counters (election, last) VALUES ($1, 0) ON CONFLICT (election) DO NOTHING`, electionID); err != nil {
+			return err
+		}
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM applications WHERE election = $1`, electionID).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, `UPDATE application_counters SET last = last + 1 WHERE election = $1 RETURNING last - 1`, electionID).Scan(&n); err != nil {
 			return err
 		}
 		app = Application{Number: fmt.Sprintf("Z-%s-%06d", electionID, n+1), ElectionID: electionID, AccountID: accountID,

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/urna-vote/urna/internal/storetest"
 	"github.com/urna-vote/urna/notify"
 	"github.com/urna-vote/urna/store"
 )
@@ -19,9 +21,23 @@ type clock struct{ off atomic.Int64 }
 func (c *clock) now() time.Time          { return time.Unix(1_800_000_000, 0).Add(time.Duration(c.off.Load())) }
 func (c *clock) advance(d time.Duration) { c.off.Add(int64(d)) }
 
+// engine is the database engine the tests run on: TestMain runs them all
+// on SQLite, then again on PostgreSQL when one is available
+// (internal/storetest).
+var engine = "sqlite"
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if code == 0 && os.Getenv("URNA_TEST_POSTGRES") != "" {
+		engine = "postgres"
+		code = m.Run()
+	}
+	os.Exit(code)
+}
+
 func newRegistry(t *testing.T) (*Registry, *notify.Outbox, *clock) {
 	t.Helper()
-	db, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "private.db"))
+	db, err := store.Open(context.Background(), storetest.Engines(t)[engine])
 	if err != nil {
 		t.Fatal(err)
 	}

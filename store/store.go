@@ -3,40 +3,74 @@
 // the audit log. Nothing here is ever on the public ledger.
 //
 // The embedded default is SQLite (modernc.org/sqlite, pure Go) in WAL mode
-// with synchronous=FULL, so a committed write survives a crash. The
-// schema lives in migrations/*.sql, applied in order at Open and recorded
-// in the table schema_migrations; the SQL is a portable subset ($N
-// placeholders, BLOB/BYTEA-free TEXT and BIGINT columns, ON CONFLICT,
-// application-made ids) so that the same files serve PostgreSQL.
+// with synchronous=FULL, so a committed write survives a crash; production
+// uses PostgreSQL (jackc/pgx), which must be configured to fail-stop
+// (checkPostgres). The schema lives in migrations/*.sql, applied in order
+// at Open by pressly/goose; the SQL is a portable subset ($N placeholders,
+// TEXT, BIGINT and BYTEA columns, ON CONFLICT, application-made ids) so
+// that the same files serve both engines. Uniqueness that matters (one
+// application per voter and election, one ballot issued per voter) rests
+// on UNIQUE constraints, not on transaction isolation.
 package store
 
 import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
-	"sort"
 	"strings"
+	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
+	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite"
 )
 
 // A DB is the open private database.
 type DB struct {
 	*sql.DB
+	// Engine is "sqlite" or "postgres".
+	Engine string
 }
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Open opens the database named by dsn ("sqlite:PATH") and brings its
-// schema up to date.
+// Open opens the database named by dsn — "sqlite:PATH", or a PostgreSQL
+// URL "postgres://…" — and brings its schema up to date.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	path, ok := strings.CutPrefix(dsn, "sqlite:")
-	if !ok {
-		return nil, fmt.Errorf("store: unsupported database %q (want sqlite:PATH)", dsn)
+	var s *DB
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		db, err := openSQLite(strings.TrimPrefix(dsn, "sqlite:"))
+		if err != nil {
+			return nil, err
+		}
+		s = &DB{db, "sqlite"}
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, err
+		}
+		s = &DB{db, "postgres"}
+		if err := s.checkPostgres(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("store: unsupported database %q (want sqlite:PATH or postgres://…)", dsn)
 	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func openSQLite(path string) (*sql.DB, error) {
 	// The path goes in a URI: escape what would end or bend it ('#', '?', '%').
 	u := (&url.URL{Path: path}).EscapedPath()
 	db, err := sql.Open("sqlite", "file:"+u+"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate")
@@ -46,52 +80,58 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	// One connection: SQLite has one writer, and serialising here keeps
 	// transactions from waiting on each other's locks.
 	db.SetMaxOpenConns(1)
-	s := &DB{db}
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return s, nil
+	return db, nil
 }
 
-// migrate applies the embedded migrations not yet applied, each in its own
-// transaction.
+// checkPostgres refuses a server that could acknowledge a write it has not
+// made durable, or survive an fsync error: a voter's application or a
+// record that a ballot was issued must not be lost after it was confirmed.
+func (s *DB) checkPostgres(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for _, c := range []struct{ name, want, why string }{
+		{"fsync", "on", "writes must reach the disk"},
+		{"synchronous_commit", "on", "a commit must be durable before it is acknowledged"},
+		{"full_page_writes", "on", "a torn page must be recoverable"},
+		{"data_sync_retry", "off", "an fsync error must stop the server (fail-stop), never be retried"},
+	} {
+		var got string
+		if err := s.QueryRowContext(ctx, "SELECT current_setting($1)", c.name).Scan(&got); err != nil {
+			return fmt.Errorf("store: PostgreSQL: reading %s: %w", c.name, err)
+		}
+		if got != c.want {
+			return fmt.Errorf("store: PostgreSQL has %s = %s; urna needs %s: %s", c.name, got, c.want, c.why)
+		}
+	}
+	return nil
+}
+
+// migrate applies the embedded migrations not yet applied (pressly/goose),
+// each in its own transaction. The same files serve both engines.
 func (s *DB) migrate(ctx context.Context) error {
-	if _, err := s.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY)`); err != nil {
+	var old int
+	if err := s.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'`).Scan(&old); err != nil && s.Engine == "postgres" {
 		return fmt.Errorf("store: %w", err)
 	}
-	names, err := migrations.ReadDir("migrations")
-	if err != nil {
-		return err
-	}
-	sort.Slice(names, func(i, j int) bool { return names[i].Name() < names[j].Name() })
-	for _, n := range names {
-		var done int
-		if err := s.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, n.Name()).Scan(&done); err != nil {
+	if s.Engine == "sqlite" {
+		if err := s.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE name = 'schema_migrations'`).Scan(&old); err != nil {
 			return fmt.Errorf("store: %w", err)
 		}
-		if done > 0 {
-			continue
-		}
-		body, err := migrations.ReadFile("migrations/" + n.Name())
-		if err != nil {
-			return err
-		}
-		err = s.Tx(ctx, func(tx *sql.Tx) error {
-			for _, stmt := range strings.Split(string(body), ";\n") {
-				if strings.TrimSpace(stmt) == "" {
-					continue
-				}
-				if _, err := tx.ExecContext(ctx, stmt); err != nil {
-					return err
-				}
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, n.Name())
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("store: migration %s: %w", n.Name(), err)
-		}
+	}
+	if old > 0 {
+		return errors.New("store: this database was made by an earlier version of urna (table schema_migrations); make a new data folder")
+	}
+	dialect := goose.DialectSQLite3
+	if s.Engine == "postgres" {
+		dialect = goose.DialectPostgres
+	}
+	files, _ := fs.Sub(migrations, "migrations")
+	p, err := goose.NewProvider(dialect, s.DB, files, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
 	}
 	return nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/urna-vote/urna/client"
 	"github.com/urna-vote/urna/demo"
 	"github.com/urna-vote/urna/election"
+	"github.com/urna-vote/urna/internal/storetest"
 	"github.com/urna-vote/urna/notify"
 	"github.com/urna-vote/urna/platform"
 	"github.com/urna-vote/urna/web"
@@ -65,7 +66,7 @@ var (
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{sms: &flakySMS{Outbox: notify.NewOutbox(8)}, clock: &testClock{}, data: t.TempDir()}
-	p, err := platform.Open(context.Background(), platform.Config{Data: e.data, SMS: e.sms, Now: e.clock.now})
+	p, err := platform.Open(context.Background(), platform.Config{Data: e.data, DB: storetest.DSN(t), SMS: e.sms, Now: e.clock.now})
 	if err != nil {
 		t.Fatal(err)
 	}

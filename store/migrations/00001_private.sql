@@ -1,3 +1,4 @@
+-- +goose Up
 CREATE TABLE accounts (
 	id TEXT PRIMARY KEY,
 	full_name TEXT NOT NULL,
@@ -71,6 +72,6 @@ CREATE TABLE audit (
 CREATE INDEX audit_account ON audit (account, at);
 CREATE TABLE sessions (
 	token TEXT PRIMARY KEY,
-	data BLOB NOT NULL,
+	data BYTEA NOT NULL,
 	expiry BIGINT NOT NULL
 );

@@ -1,3 +1,4 @@
+-- +goose Up
 CREATE TABLE nominators (
 	election TEXT NOT NULL,
 	account TEXT NOT NULL,
