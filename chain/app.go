@@ -1,0 +1,204 @@
+// Package chain replicates an election's ledger on CometBFT (v0.38, ABCI):
+// several organisations each run a validator, so no single one can rewrite
+// the ledger. The application is the election state machine itself (package
+// election): every validator checks every entry — in CheckTx before it
+// enters the mempool, in ProcessProposal before it votes for a block, in
+// FinalizeBlock as it applies it — and the application hash it commits to
+// is the Merkle root (RFC 9162, the ledger's tree) of the entries accepted
+// so far. A transaction is one ledger entry, exactly as stored.
+//
+// CometBFT leaves replay protection to the application: a transaction
+// twice in a block, or an entry already on the ledger, makes the proposal
+// invalid, and the state machine refuses it anyway (unique tracking codes
+// and pseudonyms, increasing sequence numbers).
+//
+// Batch verification draws its weights from each validator's own
+// crypto/rand: an honest block verifies whatever the weights, and an
+// invalid proof fails under all but a 2^-128 fraction of them, so the
+// validators agree.
+//
+// The application keeps its state in memory; after a restart CometBFT
+// replays the stored blocks into it (Info reports height 0), so the state
+// is always the deterministic replay of the chain.
+package chain
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/urna-vote/urna/election"
+	"github.com/urna-vote/urna/ledger"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Transaction result codes.
+const (
+	CodeOK        = 0
+	CodeMalformed = 1 // the entry does not decode
+	CodeRefused   = 2 // the state machine refuses it
+)
+
+// App is the ABCI application of one election.
+type App struct {
+	abci.BaseApplication
+
+	mu      sync.Mutex
+	st      *election.State
+	hashes  []ledger.Hash // tlog stored hashes of the accepted entries
+	entries [][]byte      // the accepted entries, for followers
+	height  int64
+	appHash []byte
+}
+
+// NewApp returns the application of an empty election.
+func NewApp() *App {
+	return &App{st: election.New()}
+}
+
+// Size returns the number of accepted entries and their Merkle root.
+func (a *App) Size() (uint64, ledger.Hash) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.st.Next, a.rootLocked()
+}
+
+// View runs f with the state, read-only.
+func (a *App) View(f func(st *election.State)) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f(a.st)
+}
+
+// Entries returns the accepted entries [from, to).
+func (a *App) Entries(from, to uint64) [][]byte {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([][]byte(nil), a.entries[from:to]...)
+}
+
+func (a *App) rootLocked() ledger.Hash {
+	if a.st.Next == 0 {
+		return ledger.Hash{}
+	}
+	h, err := tlog.TreeHash(int64(a.st.Next), tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			out[i] = a.hashes[x]
+		}
+		return out, nil
+	}))
+	if err != nil {
+		panic("chain: " + err.Error())
+	}
+	return h
+}
+
+// Info reports the last block applied (0 after a restart: CometBFT then
+// replays the chain).
+func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return &abci.ResponseInfo{Data: "urna", LastBlockHeight: a.height, LastBlockAppHash: a.appHash}, nil
+}
+
+// CheckTx admits to the mempool only entries that decode strictly.
+func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
+	if _, err := election.DecodeEntry(req.Tx); err != nil {
+		return &abci.ResponseCheckTx{Code: CodeMalformed, Log: err.Error()}, nil
+	}
+	return &abci.ResponseCheckTx{Code: CodeOK}, nil
+}
+
+// ProcessProposal votes against a block that repeats a transaction, or
+// whose entries the state machine would not all accept in order. It
+// checks them on the state as it is, without changing it.
+func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
+	reject := &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}
+	seen := map[[32]byte]bool{}
+	for _, tx := range req.Txs {
+		h := sha256.Sum256(tx)
+		if seen[h] {
+			return reject, nil
+		}
+		seen[h] = true
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.st.CheckProposal(req.Txs, rand.Reader); err != nil {
+		return reject, nil
+	}
+	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
+}
+
+// FinalizeBlock applies the block's entries in order; each one the state
+// machine refuses is left out of the ledger and reported in its result.
+func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	results := make([]*abci.ExecTxResult, len(req.Txs))
+	rest := req.Txs
+	done := 0
+	for len(rest) > 0 {
+		ps := a.st.Prepare(rand.Reader, a.st.Next, rest)
+		failed := -1
+		for i, p := range ps {
+			if err := a.st.ApplyPrepared(p); err != nil {
+				results[done+i] = &abci.ExecTxResult{Code: CodeRefused, Log: err.Error()}
+				failed = i
+				break
+			}
+			a.accept(rest[i])
+			results[done+i] = &abci.ExecTxResult{Code: CodeOK}
+		}
+		if failed < 0 {
+			break
+		}
+		// The entries after a refused one were prepared for indexes one
+		// too high: prepare them again.
+		done += failed + 1
+		rest = rest[failed+1:]
+	}
+	a.height = req.Height
+	root := a.rootLocked()
+	a.appHash = appHash(a.st.Next, root)
+	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: a.appHash}, nil
+}
+
+func (a *App) accept(entry []byte) {
+	hs, err := tlog.StoredHashes(int64(len(a.entries)), entry, tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			out[i] = a.hashes[x]
+		}
+		return out, nil
+	}))
+	if err != nil {
+		panic("chain: " + err.Error())
+	}
+	a.hashes = append(a.hashes, hs...)
+	a.entries = append(a.entries, bytes.Clone(entry))
+}
+
+// appHash commits to the ledger: its size (8 bytes, big-endian) and
+// Merkle root.
+func appHash(size uint64, root ledger.Hash) []byte {
+	return append(binary.BigEndian.AppendUint64(nil, size), root[:]...)
+}
+
+// Query answers "root" with {"size", "root"} of the accepted entries.
+func (a *App) Query(_ context.Context, req *abci.RequestQuery) (*abci.ResponseQuery, error) {
+	switch req.Path {
+	case "root":
+		size, root := a.Size()
+		b, _ := json.Marshal(map[string]any{"size": size, "root": root.String()})
+		return &abci.ResponseQuery{Code: CodeOK, Value: b}, nil
+	}
+	return &abci.ResponseQuery{Code: CodeMalformed, Log: fmt.Sprintf("unknown query %q", req.Path)}, nil
+}

@@ -1,0 +1,263 @@
+package chain
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
+	"github.com/urna-vote/urna/election"
+	"github.com/urna-vote/urna/ledger"
+	"github.com/urna-vote/urna/simulate"
+)
+
+var (
+	simOnce    sync.Once
+	simEntries [][]byte
+	simErr     error
+)
+
+// simulated is a whole small election's entries.
+func simulated(t *testing.T) [][]byte {
+	t.Helper()
+	simOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "urna-chain")
+		if err != nil {
+			simErr = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		if _, simErr = simulate.Run(context.Background(), simulate.Options{Voters: 30, Guardians: 3, Threshold: 2, RevoteShare: 0.2, SpoilShare: 0.1, Out: dir}); simErr != nil {
+			return
+		}
+		f, err := os.Open(filepath.Join(dir, "ledger.jsonl"))
+		if err != nil {
+			simErr = err
+			return
+		}
+		defer f.Close()
+		for e, err := range ledger.ReadJSONL(f) {
+			if err != nil {
+				simErr = err
+				return
+			}
+			simEntries = append(simEntries, bytes.Clone(e))
+		}
+	})
+	if simErr != nil {
+		t.Fatal(simErr)
+	}
+	return simEntries
+}
+
+func rootOf(t *testing.T, entries [][]byte) ledger.Hash {
+	t.Helper()
+	_, root, err := ledger.RootFromEntries(func(yield func([]byte, error) bool) {
+		for _, e := range entries {
+			if !yield(e, nil) {
+				return
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// TestDeterminism feeds the same entries through the embedded replay and
+// through the CometBFT application, in blocks: the same state, the same
+// Merkle root.
+func TestDeterminism(t *testing.T) {
+	entries := simulated(t)
+	embedded := election.New()
+	for _, e := range entries {
+		if err := embedded.Apply(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	app := NewApp()
+	ctx := context.Background()
+	for h, lo := int64(1), 0; lo < len(entries); h, lo = h+1, lo+7 {
+		hi := min(lo+7, len(entries))
+		res, err := app.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Height: h, Txs: entries[lo:hi]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range res.TxResults {
+			if r.Code != CodeOK {
+				t.Fatalf("entry %d refused: %s", lo+i, r.Log)
+			}
+		}
+	}
+	size, root := app.Size()
+	if size != uint64(len(entries)) || root != rootOf(t, entries) {
+		t.Fatalf("application: %d entries, root %s; want %d, %s", size, root, len(entries), rootOf(t, entries))
+	}
+	app.View(func(st *election.State) {
+		if st.Counts != embedded.Counts || st.Phase != embedded.Phase || st.Result == nil ||
+			fmt.Sprint(st.Result) != fmt.Sprint(embedded.Result) {
+			t.Errorf("application state %+v %v, embedded %+v %v", st.Counts, st.Phase, embedded.Counts, embedded.Phase)
+		}
+	})
+}
+
+// TestProposals: validators vote against a block that repeats a
+// transaction, carries a tampered ballot, or replays an entry already on
+// the ledger; a refused entry in a finalized block is left out.
+func TestProposals(t *testing.T) {
+	entries := simulated(t)
+	var ballots []int
+	for i, raw := range entries {
+		e, _ := election.DecodeEntry(raw)
+		if e.Type == election.TypeBallot {
+			ballots = append(ballots, i)
+		}
+	}
+	first := ballots[0]
+	app := NewApp()
+	ctx := context.Background()
+	if _, err := app.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Height: 1, Txs: entries[:first+1]}); err != nil {
+		t.Fatal(err)
+	}
+	next := entries[first+1 : first+4]
+	propose := func(txs [][]byte) abci.ResponseProcessProposal_ProposalStatus {
+		res, err := app.ProcessProposal(ctx, &abci.RequestProcessProposal{Height: 2, Txs: txs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Status
+	}
+	if got := propose(next); got != abci.ResponseProcessProposal_ACCEPT {
+		t.Fatalf("a valid block: %v", got)
+	}
+	dup := [][]byte{next[0], next[1], next[0]}
+	if got := propose(dup); got != abci.ResponseProcessProposal_REJECT {
+		t.Errorf("a block with a transaction twice: %v", got)
+	}
+	if got := propose([][]byte{entries[first]}); got != abci.ResponseProcessProposal_REJECT {
+		t.Errorf("a ballot already on the ledger, proposed again: %v", got)
+	}
+	tampered := bytes.Clone(entries[ballots[1]])
+	tampered[len(tampered)/2] ^= 0x01
+	if got := propose([][]byte{tampered}); got != abci.ResponseProcessProposal_REJECT {
+		t.Errorf("a tampered ballot: %v", got)
+	}
+	// Finalized anyway (a faulty majority), the repeat is refused and left
+	// out; the rest apply.
+	res, err := app.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Height: 2, Txs: [][]byte{entries[first], next[0]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.TxResults[0].Code != CodeRefused || res.TxResults[1].Code != CodeOK {
+		t.Errorf("results %v", res.TxResults)
+	}
+	if size, _ := app.Size(); size != uint64(first+2) {
+		t.Errorf("%d entries accepted, want %d", size, first+2)
+	}
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestFourValidators runs four validators on loopback: entries submitted
+// to one are committed by all with one application hash; a stopped
+// validator catches up; with two of four stopped nothing is committed and
+// nothing is lost, and the network resumes when one returns.
+func TestFourValidators(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a network")
+	}
+	entries := simulated(t)
+	base := freePort(t)
+	homes, err := Testnet(t.TempDir(), "urna-test", 4, 0, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := make([]*Node, 4)
+	for i, home := range homes {
+		if nodes[i], err = Start(home, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		for _, n := range nodes {
+			if n != nil {
+				n.Stop()
+			}
+		}
+	})
+	client := rpclocal.New(nodes[0].Node)
+	ctx := context.Background()
+	submit := func(txs [][]byte) {
+		t.Helper()
+		for _, tx := range txs {
+			res, err := client.BroadcastTxSync(ctx, tx)
+			if err != nil || res.Code != CodeOK {
+				t.Fatalf("broadcast: %v %v", err, res)
+			}
+		}
+	}
+	waitAll := func(size int, which ...int) {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for _, i := range which {
+			for {
+				got, _ := nodes[i].App.Size()
+				if got >= uint64(size) {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("node %d has %d entries after 60 s, want %d", i, got, size)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+	}
+	third := len(entries) / 3
+	submit(entries[:third])
+	waitAll(third, 0, 1, 2, 3)
+
+	// One of four stops: voting goes on.
+	nodes[3].Stop()
+	nodes[3] = nil
+	submit(entries[third : 2*third])
+	waitAll(2*third, 0, 1, 2)
+
+	// Two of four stopped: no progress, nothing lost.
+	nodes[2].Stop()
+	nodes[2] = nil
+	submit(entries[2*third:])
+	time.Sleep(2 * time.Second)
+	if got, _ := nodes[0].App.Size(); got != uint64(2*third) {
+		t.Fatalf("with two of four validators down, %d entries committed (want %d: none)", got, 2*third)
+	}
+	// One returns (replaying the chain it stored): the rest is committed.
+	if nodes[3], err = Start(homes[3], nil); err != nil {
+		t.Fatal(err)
+	}
+	waitAll(len(entries), 0, 1, 3)
+	if nodes[2], err = Start(homes[2], nil); err != nil {
+		t.Fatal(err)
+	}
+	waitAll(len(entries), 2)
+	want := rootOf(t, entries)
+	for i, n := range nodes {
+		if _, root := n.App.Size(); root != want {
+			t.Errorf("node %d: root %s, want %s", i, root, want)
+		}
+	}
+}

@@ -1,0 +1,150 @@
+package chain
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	cfg "github.com/cometbft/cometbft/config"
+	cmtlog "github.com/cometbft/cometbft/libs/log"
+	"github.com/cometbft/cometbft/node"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/proxy"
+	"github.com/cometbft/cometbft/types"
+	cmttime "github.com/cometbft/cometbft/types/time"
+	"github.com/spf13/viper"
+)
+
+// Testnet writes the homes of a local network of validators (and
+// non-validating followers) on loopback: DIR/node0 … with their keys,
+// one genesis and each other as persistent peers. Node i listens for peers
+// on basePort+10·i and serves CometBFT's RPC on basePort+10·i+1.
+func Testnet(dir, chainID string, validators, followers, basePort int) ([]string, error) {
+	n := validators + followers
+	homes := make([]string, n)
+	var genVals []types.GenesisValidator
+	var peers []string
+	for i := 0; i < n; i++ {
+		homes[i] = filepath.Join(dir, fmt.Sprintf("node%d", i))
+		c := nodeConfig(homes[i], basePort+10*i)
+		for _, d := range []string{"config", "data"} {
+			if err := os.MkdirAll(filepath.Join(homes[i], d), 0o700); err != nil {
+				return nil, err
+			}
+		}
+		pv := privval.GenFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
+		pv.Save()
+		key, err := p2p.LoadOrGenNodeKey(c.NodeKeyFile())
+		if err != nil {
+			return nil, err
+		}
+		peers = append(peers, p2p.IDAddressString(key.ID(), fmt.Sprintf("127.0.0.1:%d", basePort+10*i)))
+		if i < validators {
+			pub, err := pv.GetPubKey()
+			if err != nil {
+				return nil, err
+			}
+			genVals = append(genVals, types.GenesisValidator{Address: pub.Address(), PubKey: pub, Power: 1, Name: fmt.Sprintf("node%d", i)})
+		}
+	}
+	gen := &types.GenesisDoc{ChainID: chainID, GenesisTime: cmttime.Now(), ConsensusParams: types.DefaultConsensusParams(),
+		InitialHeight: 1, Validators: genVals}
+	for i, home := range homes {
+		c := nodeConfig(home, basePort+10*i)
+		if err := gen.SaveAs(c.GenesisFile()); err != nil {
+			return nil, err
+		}
+		var others []string
+		for j, p := range peers {
+			if j != i {
+				others = append(others, p)
+			}
+		}
+		c.P2P.PersistentPeers = strings.Join(others, ",")
+		cfg.WriteConfigFile(filepath.Join(home, "config", "config.toml"), c)
+	}
+	return homes, nil
+}
+
+// nodeConfig is the configuration of a node of urna's network: blocks as
+// soon as entries wait (no empty blocks), about three a second.
+func nodeConfig(home string, port int) *cfg.Config {
+	c := cfg.DefaultConfig()
+	c.SetRoot(home)
+	c.Moniker = filepath.Base(home)
+	c.P2P.ListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", port)
+	c.RPC.ListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", port+1)
+	c.P2P.AddrBookStrict = false
+	c.P2P.AllowDuplicateIP = true
+	c.P2P.PexReactor = false
+	c.Consensus.TimeoutPropose = 1 * time.Second
+	c.Consensus.TimeoutCommit = 300 * time.Millisecond
+	c.Consensus.CreateEmptyBlocks = false
+	c.Mempool.Size = 20000
+	c.Mempool.MaxTxsBytes = 256 << 20
+	c.Instrumentation.Prometheus = false
+	c.TxIndex.Indexer = "null" // the application keeps the entries; and a stopped node then releases every database
+	c.LogLevel = "error"
+	return c
+}
+
+// A Node is a running CometBFT node with urna's application in-process.
+type Node struct {
+	*node.Node
+	App *App
+}
+
+// Start starts the node of home with a fresh application (CometBFT replays
+// the blocks it stored into it).
+func Start(home string, logger cmtlog.Logger) (*Node, error) {
+	c := cfg.DefaultConfig()
+	c.SetRoot(home)
+	if err := readConfig(c); err != nil {
+		return nil, err
+	}
+	key, err := p2p.LoadNodeKey(c.NodeKeyFile())
+	if err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = cmtlog.NewNopLogger()
+	}
+	app := NewApp()
+	n, err := node.NewNode(c, privval.LoadOrGenFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile()), key,
+		proxy.NewLocalClientCreator(app), node.DefaultGenesisDocProviderFunc(c), cfg.DefaultDBProvider,
+		node.DefaultMetricsProvider(c.Instrumentation), logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.Start(); err != nil {
+		return nil, err
+	}
+	return &Node{Node: n, App: app}, nil
+}
+
+// Stop stops the node and waits for it.
+func (n *Node) Stop() error {
+	if err := n.Node.Stop(); err != nil {
+		return err
+	}
+	n.Node.Wait()
+	return nil
+}
+
+// readConfig reads home's config/config.toml into c, as CometBFT's own
+// commands do.
+func readConfig(c *cfg.Config) error {
+	v := viper.New()
+	v.SetConfigFile(filepath.Join(c.RootDir, "config", "config.toml"))
+	if err := v.ReadInConfig(); err != nil {
+		return fmt.Errorf("chain: %w", err)
+	}
+	if err := v.Unmarshal(c); err != nil {
+		return fmt.Errorf("chain: %w", err)
+	}
+	c.SetRoot(c.RootDir)
+	return c.ValidateBasic()
+}
