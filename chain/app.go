@@ -45,7 +45,8 @@ const (
 	CodeRefused   = 2 // the state machine refuses it
 )
 
-// App is the ABCI application of one election.
+// App is the ABCI application of one election. Its methods are safe for
+// concurrent use (CometBFT calls CheckTx while a block is being applied).
 type App struct {
 	abci.BaseApplication
 
@@ -55,6 +56,16 @@ type App struct {
 	entries [][]byte      // the accepted entries, for followers
 	height  int64
 	appHash []byte
+	blocks  int // non-empty blocks applied
+
+	// The block last checked by ProcessProposal, prepared (decoded and
+	// batch-verified) for the state as it was: FinalizeBlock of the same
+	// block applies it without verifying it again.
+	checked struct {
+		hash []byte
+		next uint64
+		ps   []*election.Prepared
+	}
 }
 
 // NewApp returns the application of an empty election.
@@ -131,9 +142,11 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if err := a.st.CheckProposal(req.Txs, rand.Reader); err != nil {
+	ps, err := a.st.CheckProposal(req.Txs, rand.Reader)
+	if err != nil {
 		return reject, nil
 	}
+	a.checked.hash, a.checked.next, a.checked.ps = bytes.Clone(req.Hash), a.st.Next, ps
 	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
 }
 
@@ -145,8 +158,14 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	rest := req.Txs
 	done := 0
+	reuse := len(req.Hash) > 0 && bytes.Equal(req.Hash, a.checked.hash) && a.checked.next == a.st.Next && len(a.checked.ps) == len(req.Txs)
 	for len(rest) > 0 {
-		ps := a.st.Prepare(rand.Reader, a.st.Next, rest)
+		var ps []*election.Prepared
+		if reuse {
+			ps, reuse = a.checked.ps, false
+		} else {
+			ps = a.st.Prepare(rand.Reader, a.st.Next, rest)
+		}
 		failed := -1
 		for i, p := range ps {
 			if err := a.st.ApplyPrepared(p); err != nil {
@@ -164,6 +183,10 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		// too high: prepare them again.
 		done += failed + 1
 		rest = rest[failed+1:]
+	}
+	a.checked.hash, a.checked.ps = nil, nil
+	if len(req.Txs) > 0 {
+		a.blocks++
 	}
 	a.height = req.Height
 	root := a.rootLocked()

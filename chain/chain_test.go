@@ -164,7 +164,9 @@ func TestProposals(t *testing.T) {
 	}
 }
 
-func freePort(t *testing.T) int {
+func freePort(t *testing.T) int { return freePortTB(t) }
+
+func freePortTB(t testing.TB) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -259,5 +261,107 @@ func TestFourValidators(t *testing.T) {
 		if _, root := n.App.Size(); root != want {
 			t.Errorf("node %d: root %s, want %s", i, root, want)
 		}
+	}
+}
+
+// byzantine is a validator that adds to each block it proposes a copy of
+// a transaction already in it, and a tampered copy of another.
+type byzantine struct {
+	*App
+	proposed int
+	mu       sync.Mutex
+}
+
+func (b *byzantine) PrepareProposal(ctx context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
+	res, err := b.App.PrepareProposal(ctx, req)
+	if err != nil || len(res.Txs) == 0 {
+		return res, err
+	}
+	b.mu.Lock()
+	b.proposed++
+	b.mu.Unlock()
+	bad := bytes.Clone(res.Txs[0])
+	bad[len(bad)/2] ^= 1
+	res.Txs = append(res.Txs, res.Txs[0], bad)
+	return res, nil
+}
+
+// TestFaultyProposer: one validator of four proposes blocks with a
+// repeated and a tampered transaction; the others vote them down, the
+// network goes on with the honest proposers, and no bad entry is
+// committed.
+func TestFaultyProposer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a network")
+	}
+	entries := simulated(t)
+	homes, err := Testnet(t.TempDir(), "urna-test", 4, 0, freePort(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	faulty := &byzantine{App: NewApp()}
+	var stops []func() error
+	apps := []*App{faulty.App}
+	n0, err := StartWith(homes[0], faulty, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stops = append(stops, func() error { n0.Stop(); n0.Wait(); return nil })
+	for _, home := range homes[1:] {
+		n, err := Start(home, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stops = append(stops, n.Stop)
+		apps = append(apps, n.App)
+	}
+	t.Cleanup(func() {
+		for _, s := range stops {
+			s()
+		}
+	})
+	// Entries arrive in waves, a block's worth at a time, so that every
+	// validator gets to propose.
+	client := rpclocal.New(n0)
+	deadline := time.Now().Add(90 * time.Second)
+	for lo := 0; lo < len(entries); lo += 6 {
+		hi := min(lo+6, len(entries))
+		for _, tx := range entries[lo:hi] {
+			if res, err := client.BroadcastTxSync(context.Background(), tx); err != nil || res.Code != CodeOK {
+				t.Fatalf("broadcast: %v %v", err, res)
+			}
+		}
+		for {
+			if size, _ := apps[1].Size(); size >= uint64(hi) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("entries up to %d not committed after 90 s", hi)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	for _, a := range apps {
+		for {
+			if size, _ := a.Size(); size >= uint64(len(entries)) {
+				break
+			}
+			if time.Now().After(deadline) {
+				size, _ := a.Size()
+				t.Fatalf("%d of %d entries committed after 90 s", size, len(entries))
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	want := rootOf(t, entries)
+	for i, a := range apps {
+		if size, root := a.Size(); size != uint64(len(entries)) || root != want {
+			t.Errorf("node %d: %d entries, root %s; want %d, %s", i, size, root, len(entries), want)
+		}
+	}
+	faulty.mu.Lock()
+	defer faulty.mu.Unlock()
+	if faulty.proposed == 0 {
+		t.Error("the faulty validator never proposed: the test proved nothing")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	abci "github.com/cometbft/cometbft/abci/types"
 	cfg "github.com/cometbft/cometbft/config"
 	cmtlog "github.com/cometbft/cometbft/libs/log"
 	"github.com/cometbft/cometbft/node"
@@ -50,7 +51,13 @@ func Testnet(dir, chainID string, validators, followers, basePort int) ([]string
 			genVals = append(genVals, types.GenesisValidator{Address: pub.Address(), PubKey: pub, Power: 1, Name: fmt.Sprintf("node%d", i)})
 		}
 	}
-	gen := &types.GenesisDoc{ChainID: chainID, GenesisTime: cmttime.Now(), ConsensusParams: types.DefaultConsensusParams(),
+	params := types.DefaultConsensusParams()
+	// Blocks of at most 1 MB (about 250 ballots and their credentials): every validator checks
+	// a block well within the proposal timeout, and blocks follow each
+	// other instead of one huge block waiting on rounds.
+	params.Block.MaxBytes = 1 << 20
+	params.Evidence.MaxBytes = 64 << 10
+	gen := &types.GenesisDoc{ChainID: chainID, GenesisTime: cmttime.Now(), ConsensusParams: params,
 		InitialHeight: 1, Validators: genVals}
 	for i, home := range homes {
 		c := nodeConfig(home, basePort+10*i)
@@ -70,7 +77,7 @@ func Testnet(dir, chainID string, validators, followers, basePort int) ([]string
 }
 
 // nodeConfig is the configuration of a node of urna's network: blocks as
-// soon as entries wait (no empty blocks), about three a second.
+// soon as entries wait (no empty blocks), 100 ms apart at least.
 func nodeConfig(home string, port int) *cfg.Config {
 	c := cfg.DefaultConfig()
 	c.SetRoot(home)
@@ -80,10 +87,15 @@ func nodeConfig(home string, port int) *cfg.Config {
 	c.P2P.AddrBookStrict = false
 	c.P2P.AllowDuplicateIP = true
 	c.P2P.PexReactor = false
-	c.Consensus.TimeoutPropose = 1 * time.Second
-	c.Consensus.TimeoutCommit = 300 * time.Millisecond
+	c.P2P.SendRate = 100 << 20 // bytes a second to each peer (default 5 MB/s): ballots are 2 KB each
+	c.P2P.RecvRate = 100 << 20
+	c.Consensus.TimeoutPropose = 3 * time.Second
+	c.Consensus.TimeoutCommit = 100 * time.Millisecond
+	c.Consensus.SkipTimeoutCommit = true // go on as soon as every validator precommitted
+	c.Consensus.PeerGossipSleepDuration = 10 * time.Millisecond
 	c.Consensus.CreateEmptyBlocks = false
 	c.Mempool.Size = 20000
+	c.Mempool.Recheck = false // CheckTx only decodes: the state cannot make a waiting entry undecodable
 	c.Mempool.MaxTxsBytes = 256 << 20
 	c.Instrumentation.Prometheus = false
 	c.TxIndex.Indexer = "null" // the application keeps the entries; and a stopped node then releases every database
@@ -100,6 +112,17 @@ type Node struct {
 // Start starts the node of home with a fresh application (CometBFT replays
 // the blocks it stored into it).
 func Start(home string, logger cmtlog.Logger) (*Node, error) {
+	app := NewApp()
+	n, err := StartWith(home, app, logger)
+	if err != nil {
+		return nil, err
+	}
+	return &Node{Node: n, App: app}, nil
+}
+
+// StartWith starts the node of home with the given application (a test
+// wraps App to play a faulty validator).
+func StartWith(home string, app abci.Application, logger cmtlog.Logger) (*node.Node, error) {
 	c := cfg.DefaultConfig()
 	c.SetRoot(home)
 	if err := readConfig(c); err != nil {
@@ -112,9 +135,8 @@ func Start(home string, logger cmtlog.Logger) (*Node, error) {
 	if logger == nil {
 		logger = cmtlog.NewNopLogger()
 	}
-	app := NewApp()
 	n, err := node.NewNode(c, privval.LoadOrGenFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile()), key,
-		proxy.NewLocalClientCreator(app), node.DefaultGenesisDocProviderFunc(c), cfg.DefaultDBProvider,
+		proxy.NewConnSyncLocalClientCreator(app), node.DefaultGenesisDocProviderFunc(c), cfg.DefaultDBProvider,
 		node.DefaultMetricsProvider(c.Instrumentation), logger)
 	if err != nil {
 		return nil, err
@@ -122,7 +144,7 @@ func Start(home string, logger cmtlog.Logger) (*Node, error) {
 	if err := n.Start(); err != nil {
 		return nil, err
 	}
-	return &Node{Node: n, App: app}, nil
+	return n, nil
 }
 
 // Stop stops the node and waits for it.

@@ -143,26 +143,28 @@ func (s *State) Prepare(rand io.Reader, first uint64, raws [][]byte) []*Prepared
 // follow the ledger (a replicated ledger's block): each must decode, pass
 // its stateless checks (a ballot's credential, shape and proofs, batched)
 // and not repeat what the ledger already holds (a ballot's tracking code,
-// a credential's pseudonym). It returns the first failure.
-func (s *State) CheckProposal(raws [][]byte, rand io.Reader) error {
-	for _, p := range s.Prepare(rand, s.Next, raws) {
+// a credential's pseudonym). It returns the first failure, or the prepared
+// entries, ready for ApplyPrepared if the state has not changed meanwhile.
+func (s *State) CheckProposal(raws [][]byte, rand io.Reader) ([]*Prepared, error) {
+	ps := s.Prepare(rand, s.Next, raws)
+	for _, p := range ps {
 		if p.err != nil {
-			return p.err
+			return nil, p.err
 		}
 		switch e := p.Entry; e.Type {
 		case TypeBallot:
 			if p.ballot != nil {
 				if prev, dup := s.codes[keyOf(p.ballot.TrackingCode())]; dup {
-					return fail(CheckUnique, p.Index, "the ballot is already on the ledger at entry %d", prev.index)
+					return nil, fail(CheckUnique, p.Index, "the ballot is already on the ledger at entry %d", prev.index)
 				}
 			}
 		case TypeCredential:
 			var ps [32]byte
 			copy(ps[:], e.Credential.Pseudonym)
 			if s.pseudonyms[ps] {
-				return fail(CheckIssue, p.Index, "a credential was already issued to this pseudonym")
+				return nil, fail(CheckIssue, p.Index, "a credential was already issued to this pseudonym")
 			}
 		}
 	}
-	return nil
+	return ps, nil
 }
