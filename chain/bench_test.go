@@ -110,4 +110,3 @@ func BenchmarkFourValidators(b *testing.B) {
 		}
 	}
 }
-
