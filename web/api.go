@@ -56,6 +56,7 @@ func (s *Server) routes() {
 	mux.ServeMux.HandleFunc("GET /dashboard/{id}/", s.dashboard)
 	mux.HandleFunc("GET /api/v1/openapi.json", s.openapi)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, map[string]bool{"ok": true}) })
+	mux.HandleFunc("GET /readyz", s.ready)
 
 	// Casting: no session, no cookie is ever read.
 	mux.Handle("POST /cast/v1/elections/{id}/ballots", cop.Handler(http.HandlerFunc(s.cast)))

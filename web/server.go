@@ -79,6 +79,7 @@ type Server struct {
 
 	tileHandlers sync.Map // *ledger.Ledger → http.Handler
 	dashboards   sync.Map // election ID → http.Handler
+	metrics      *metrics
 }
 
 //go:embed static openapi.json
@@ -106,6 +107,7 @@ func New(p *platform.Platform, opts Options) *Server {
 	s.sessions = sm
 	s.gate = newGate(opts.Slots, opts.Waiting)
 	s.ips = newIPLimiter(opts.PerIPRate, opts.PerIPBurst, opts.ExemptLoopback)
+	s.metrics = newMetrics(s)
 	s.routes()
 	return s
 }
@@ -126,7 +128,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), handlerTimeout)
 	defer cancel()
-	s.mux.ServeHTTP(w, r.WithContext(ctx))
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	req := r.WithContext(ctx)
+	s.mux.ServeHTTP(sw, req)
+	s.metrics.observe(req.Pattern, sw.code, time.Since(start))
 }
 
 // csp allows only the platform's own scripts, styles and connections: no

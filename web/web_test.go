@@ -595,3 +595,37 @@ func TestCommissionList(t *testing.T) {
 		t.Fatalf("the opened list does not show the one voter who received a ballot:\n%s", page)
 	}
 }
+
+// Metrics name routes by pattern and count what the elections hold;
+// readiness follows the ledgers.
+func TestMetricsAndReadiness(t *testing.T) {
+	e := newEnv(t)
+	s := web.New(e.p, web.Options{Demo: true})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	for _, path := range []string{"/readyz", "/api/v1/elections/demo-park", "/api/v1/elections/demo-park"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+	}
+	rec := httptest.NewRecorder()
+	s.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{
+		`urna_http_requests_total{code="200",route="GET /api/v1/elections/{id}"} 2`,
+		`urna_ledger_entries{election="demo-park"}`,
+		`urna_ballotbox_ok{election="demo-park"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(body, "demo-park\"} 2\n") && strings.Contains(body, "/api/v1/elections/demo-park") {
+		t.Error("a path, not a pattern, is a label")
+	}
+}

@@ -51,6 +51,7 @@ type serverFlags struct {
 	oidcSecret    *string
 	oidcRedirect  *string
 	witnesses     *string
+	metricsAddr   *string
 }
 
 func newServerFlags(name, usage string, stderr io.Writer, dataDefault string) *serverFlags {
@@ -75,6 +76,7 @@ func newServerFlags(name, usage string, stderr io.Writer, dataDefault string) *s
 		oidcSecret:    fs.String("oidc-client-secret", "", "client secret at the OpenID Connect provider"),
 		oidcRedirect:  fs.String("oidc-redirect", "", "this server's callback URL, https://HOST/auth/oidc/callback"),
 		witnesses:     fs.String("witnesses", "", "witness policy file: the observers asked to cosign every checkpoint (see urna observe)"),
+		metricsAddr:   fs.String("metrics-addr", "", "address serving Prometheus metrics at /metrics (empty: none), e.g. 127.0.0.1:9464"),
 	}
 }
 
@@ -167,7 +169,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("OpenID Connect provider: %w", err)
 		}
 	}
-	return listen(s, *f.addr, *f.tlsCert, *f.tlsKey, log, func(url string) {
+	return listen(s, *f.addr, *f.metricsAddr, *f.tlsCert, *f.tlsKey, log, func(url string) {
 		fmt.Fprintf(stdout, "urna: serving %d elections at %s\n", len(p.Elections()), url)
 	})
 }
@@ -205,7 +207,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	// and a load generator on this machine is not limited per address.
 	s := web.New(p, web.Options{Demo: true, Outbox: outbox, InsecureCookies: true, ExemptLoopback: true,
 		OperatorToken: *f.operatorToken, PerIPRate: *f.ipRate, Logger: log})
-	return listen(s, *f.addr, *f.tlsCert, *f.tlsKey, log, func(url string) {
+	return listen(s, *f.addr, *f.metricsAddr, *f.tlsCert, *f.tlsKey, log, func(url string) {
 		fmt.Fprintf(stdout, `urna demo (DEMO ONLY: guardians and commission are simulated in this process)
   portal:    %s
   API:       %s/api/v1/openapi.json
@@ -218,10 +220,22 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 
 // listen serves s until SIGINT or SIGTERM, then shuts down gracefully:
 // requests in flight finish, then the ballot boxes close.
-func listen(s *web.Server, addr, cert, key string, log *slog.Logger, ready func(url string)) error {
+func listen(s *web.Server, addr, metricsAddr, cert, key string, log *slog.Logger, ready func(url string)) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
+	}
+	if metricsAddr != "" {
+		mln, err := net.Listen("tcp", metricsAddr)
+		if err != nil {
+			return err
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", s.MetricsHandler())
+		ms := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go ms.Serve(mln)
+		defer ms.Close()
+		log.Info("urna: metrics", "addr", "http://"+mln.Addr().String()+"/metrics")
 	}
 	hs := s.HTTPServer(addr)
 	scheme := "http"
