@@ -62,7 +62,7 @@ func elections(now time.Time) []definition {
 					Opens: now.Add(-5 * time.Hour).UnixMilli(), Closes: closes.Add(-4 * time.Hour).UnixMilli(), TimeZone: "Asia/Novosibirsk"}},
 			},
 			Districts: districts("77-01", "77-02", "54-01"),
-			Build:     "demo",
+
 			Contests: []election.Contest{{
 				ID: "party-list", Title: t("Федеральный избирательный округ", "Federal party list"),
 				Kind: election.KindOneOfN, Min: 1, Max: 1, Districts: []string{},
@@ -75,7 +75,7 @@ func elections(now time.Time) []definition {
 			ID: "demo-moscow", Title: t("Выборы в Московскую городскую думу (демо)", "Moscow City Duma election (demo)"),
 			Voting:    window(now, "Europe/Moscow"),
 			Districts: districts("77-01", "77-02"),
-			Build:     "demo",
+
 			Contests: []election.Contest{{
 				ID: "council", Title: t("Депутаты городской думы (до двух)", "City Duma members (up to two)"),
 				Kind: election.KindKOfN, Min: 0, Max: 2, Districts: []string{},
@@ -87,7 +87,7 @@ func elections(now time.Time) []definition {
 			ID: "demo-park", Title: t("Местный референдум о парке (демо)", "Local referendum on the park (demo)"),
 			Voting:    window(now, "Europe/Moscow"),
 			Districts: districts("77-01"),
-			Build:     "demo",
+
 			Contests: []election.Contest{{
 				ID: "park", Title: t("Сохранить парк у реки?", "Keep the riverside park?"),
 				Kind: election.KindReferendum, Min: 1, Max: 1, Districts: []string{},
@@ -98,7 +98,7 @@ func elections(now time.Time) []definition {
 			ID: "demo-training", Title: t("Тренировочное голосование", "Training vote"), Training: true,
 			Voting:    window(now, "Europe/Moscow"),
 			Districts: []election.District{{ID: "training", Name: t("Тренировочный округ", "Training district"), Region: "00"}},
-			Build:     "demo",
+
 			Contests: []election.Contest{{
 				ID: "season", Title: t("Какое время года вам нравится больше?", "Which season do you like best?"),
 				Kind: election.KindOneOfN, Min: 1, Max: 1, Districts: []string{},

@@ -35,6 +35,7 @@ import (
 	"github.com/urna-vote/urna/crypto/credential"
 	"github.com/urna-vote/urna/dashboard"
 	"github.com/urna-vote/urna/election"
+	"github.com/urna-vote/urna/internal/buildhash"
 	"github.com/urna-vote/urna/issuance"
 	"github.com/urna-vote/urna/ledger"
 	"github.com/urna-vote/urna/ledger/witness"
@@ -181,6 +182,8 @@ func (p *Platform) CreateElection(ctx context.Context, m *election.Manifest, inf
 	if _, ok := p.Election(m.ID); ok || m.ID == "" || strings.ContainsAny(m.ID, `/\.`) {
 		return nil, fmt.Errorf("platform: election id %q is taken or not a folder name", m.ID)
 	}
+	// The build that defines the election goes on the ledger with it.
+	m.Build = buildhash.Hash()
 	dir := filepath.Join(p.Config.Data, "elections", m.ID)
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		return nil, err
