@@ -98,13 +98,7 @@ func (a *App) rootLocked() ledger.Hash {
 	if a.st.Next == 0 {
 		return ledger.Hash{}
 	}
-	h, err := tlog.TreeHash(int64(a.st.Next), tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(idx))
-		for i, x := range idx {
-			out[i] = a.hashes[x]
-		}
-		return out, nil
-	}))
+	h, err := tlog.TreeHash(int64(a.st.Next), a.hashReader())
 	if err != nil {
 		panic("chain: " + err.Error())
 	}
@@ -195,18 +189,23 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 }
 
 func (a *App) accept(entry []byte) {
-	hs, err := tlog.StoredHashes(int64(len(a.entries)), entry, tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(idx))
-		for i, x := range idx {
-			out[i] = a.hashes[x]
-		}
-		return out, nil
-	}))
+	hs, err := tlog.StoredHashes(int64(len(a.entries)), entry, a.hashReader())
 	if err != nil {
 		panic("chain: " + err.Error())
 	}
 	a.hashes = append(a.hashes, hs...)
 	a.entries = append(a.entries, bytes.Clone(entry))
+}
+
+// hashReader reads the stored hashes; a.mu is held.
+func (a *App) hashReader() tlog.HashReader {
+	return tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			out[i] = a.hashes[x]
+		}
+		return out, nil
+	})
 }
 
 // appHash commits to the ledger: its size (8 bytes, big-endian) and

@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -15,46 +13,26 @@ import (
 	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
 	"github.com/urna-vote/urna/election"
 	"github.com/urna-vote/urna/ledger"
+	"github.com/urna-vote/urna/internal/simtest"
 	"github.com/urna-vote/urna/simulate"
 )
 
-var (
-	simOnce    sync.Once
-	simEntries [][]byte
-	simErr     error
-)
-
-// simulated is a whole small election's entries.
-func simulated(t *testing.T) [][]byte {
-	t.Helper()
-	simOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "urna-chain")
-		if err != nil {
-			simErr = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		if _, simErr = simulate.Run(context.Background(), simulate.Options{Voters: 30, Guardians: 3, Threshold: 2, RevoteShare: 0.2, SpoilShare: 0.1, Out: dir}); simErr != nil {
-			return
-		}
-		f, err := os.Open(filepath.Join(dir, "ledger.jsonl"))
-		if err != nil {
-			simErr = err
-			return
-		}
-		defer f.Close()
-		for e, err := range ledger.ReadJSONL(f) {
-			if err != nil {
-				simErr = err
-				return
-			}
-			simEntries = append(simEntries, bytes.Clone(e))
-		}
-	})
-	if simErr != nil {
-		t.Fatal(simErr)
+var simulated = sync.OnceValues(func() ([][]byte, error) {
+	e, err := simtest.Run(simulate.Options{Voters: 30, Guardians: 3, Threshold: 2, RevoteShare: 0.2, SpoilShare: 0.1})
+	if err != nil {
+		return nil, err
 	}
-	return simEntries
+	return e.Entries, nil
+})
+
+// entriesOf is a whole small election's entries.
+func entriesOf(t *testing.T) [][]byte {
+	t.Helper()
+	entries, err := simulated()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return entries
 }
 
 func rootOf(t *testing.T, entries [][]byte) ledger.Hash {
@@ -76,7 +54,7 @@ func rootOf(t *testing.T, entries [][]byte) ledger.Hash {
 // through the CometBFT application, in blocks: the same state, the same
 // Merkle root.
 func TestDeterminism(t *testing.T) {
-	entries := simulated(t)
+	entries := entriesOf(t)
 	embedded := election.New()
 	for _, e := range entries {
 		if err := embedded.Apply(e); err != nil {
@@ -113,7 +91,7 @@ func TestDeterminism(t *testing.T) {
 // transaction, carries a tampered ballot, or replays an entry already on
 // the ledger; a refused entry in a finalized block is left out.
 func TestProposals(t *testing.T) {
-	entries := simulated(t)
+	entries := entriesOf(t)
 	var ballots []int
 	for i, raw := range entries {
 		e, _ := election.DecodeEntry(raw)
@@ -183,7 +161,7 @@ func TestFourValidators(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a network")
 	}
-	entries := simulated(t)
+	entries := entriesOf(t)
 	base := freePort(t)
 	homes, err := Testnet(t.TempDir(), "urna-test", 4, 0, base)
 	if err != nil {
@@ -294,7 +272,7 @@ func TestFaultyProposer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a network")
 	}
-	entries := simulated(t)
+	entries := entriesOf(t)
 	homes, err := Testnet(t.TempDir(), "urna-test", 4, 0, freePort(t))
 	if err != nil {
 		t.Fatal(err)

@@ -103,6 +103,11 @@ func nodeConfig(home string, port int) *cfg.Config {
 	return c
 }
 
+// dbProvider opens a node's databases. Tests that stop and restart nodes
+// inside one process replace it: a stopped CometBFT node may still read
+// its block store from a peer routine for a moment after closing it.
+var dbProvider cfg.DBProvider = cfg.DefaultDBProvider
+
 // A Node is a running CometBFT node with urna's application in-process.
 type Node struct {
 	*node.Node
@@ -136,7 +141,7 @@ func StartWith(home string, app abci.Application, logger cmtlog.Logger) (*node.N
 		logger = cmtlog.NewNopLogger()
 	}
 	n, err := node.NewNode(c, privval.LoadOrGenFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile()), key,
-		proxy.NewConnSyncLocalClientCreator(app), node.DefaultGenesisDocProviderFunc(c), cfg.DefaultDBProvider,
+		proxy.NewConnSyncLocalClientCreator(app), node.DefaultGenesisDocProviderFunc(c), dbProvider,
 		node.DefaultMetricsProvider(c.Instrumentation), logger)
 	if err != nil {
 		return nil, err

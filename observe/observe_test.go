@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,52 +17,23 @@ import (
 	"github.com/urna-vote/urna/ledger"
 	"github.com/urna-vote/urna/ledger/tiles"
 	"github.com/urna-vote/urna/ledger/witness"
+	"github.com/urna-vote/urna/internal/simtest"
 	"github.com/urna-vote/urna/simulate"
 )
 
 // An election simulated once for the tamper tests: its entries and the
-// operator's log key, with which a test plays a malicious operator.
-var (
-	simOnce    sync.Once
-	simEntries [][]byte
-	simSigner  string
-	simVkey    string
-	simErr     error
-)
+// operator's log keys, with which a test plays a malicious operator.
+var simulatedElection = sync.OnceValues(func() (*simtest.Election, error) {
+	return simtest.Run(simulate.Options{Voters: 30, Guardians: 3, Threshold: 2, RevoteShare: 0.2})
+})
 
 func simulated(t *testing.T) ([][]byte, string, string) {
 	t.Helper()
-	simOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "urna-observe")
-		if err != nil {
-			simErr = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		if _, simErr = simulate.Run(context.Background(), simulate.Options{Voters: 30, Guardians: 3, Threshold: 2, RevoteShare: 0.2, Out: dir}); simErr != nil {
-			return
-		}
-		f, err := os.Open(filepath.Join(dir, "ledger.jsonl"))
-		if err != nil {
-			simErr = err
-			return
-		}
-		defer f.Close()
-		for e, err := range ledger.ReadJSONL(f) {
-			if err != nil {
-				simErr = err
-				return
-			}
-			simEntries = append(simEntries, bytes.Clone(e))
-		}
-		skey, _ := os.ReadFile(filepath.Join(dir, "operator.key"))
-		vkey, _ := os.ReadFile(filepath.Join(dir, "log.pub"))
-		simSigner, simVkey = strings.TrimSpace(string(skey)), strings.TrimSpace(string(vkey))
-	})
-	if simErr != nil {
-		t.Fatal(simErr)
+	e, err := simulatedElection()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return simEntries, simSigner, simVkey
+	return e.Entries, e.SignerKey, e.VerifierKey
 }
 
 // server plays a platform that serves a ledger as tlog-tiles and may

@@ -53,7 +53,11 @@ func NewClient(prefix string, v note.Verifier, hc *http.Client) *Client {
 // Checkpoint fetches the latest checkpoint and verifies its signature and
 // origin.
 func (c *Client) Checkpoint(ctx context.Context) (ledger.Checkpoint, []byte, error) {
-	msg, err := c.fetch(ctx, "checkpoint", ledger.MaxCheckpointSize)
+	return c.checkpoint(ctx, "checkpoint")
+}
+
+func (c *Client) checkpoint(ctx context.Context, path string) (ledger.Checkpoint, []byte, error) {
+	msg, err := c.fetch(ctx, path, ledger.MaxCheckpointSize)
 	if err != nil {
 		return ledger.Checkpoint{}, nil, err
 	}
@@ -67,15 +71,7 @@ func (c *Client) Checkpoint(ctx context.Context) (ledger.Checkpoint, []byte, err
 // WaitCheckpoint is Checkpoint by long polling: the server answers when its
 // tree has more than after entries, or after about 20 seconds as it is.
 func (c *Client) WaitCheckpoint(ctx context.Context, after uint64) (ledger.Checkpoint, []byte, error) {
-	msg, err := c.fetch(ctx, "checkpoint?after="+strconv.FormatUint(after, 10), ledger.MaxCheckpointSize)
-	if err != nil {
-		return ledger.Checkpoint{}, nil, err
-	}
-	cp, err := ledger.OpenCheckpoint(msg, c.verifier)
-	if err != nil {
-		return ledger.Checkpoint{}, nil, err
-	}
-	return cp, msg, nil
+	return c.checkpoint(ctx, "checkpoint?after="+strconv.FormatUint(after, 10))
 }
 
 // Update fetches the latest checkpoint and checks that the log only grew
