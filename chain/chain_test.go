@@ -12,8 +12,8 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
 	"github.com/urna-vote/urna/election"
-	"github.com/urna-vote/urna/ledger"
 	"github.com/urna-vote/urna/internal/simtest"
+	"github.com/urna-vote/urna/ledger"
 	"github.com/urna-vote/urna/simulate"
 )
 

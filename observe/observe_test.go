@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"github.com/urna-vote/urna/election"
+	"github.com/urna-vote/urna/internal/simtest"
 	"github.com/urna-vote/urna/ledger"
 	"github.com/urna-vote/urna/ledger/tiles"
 	"github.com/urna-vote/urna/ledger/witness"
-	"github.com/urna-vote/urna/internal/simtest"
 	"github.com/urna-vote/urna/simulate"
 )
 
