@@ -126,6 +126,12 @@ type SMTP struct {
 
 // SendMail sends one UTF-8 plain-text message.
 func (s *SMTP) SendMail(ctx context.Context, to, subject, body string) error {
+	return s.SendMailID(ctx, "", to, subject, body)
+}
+
+// SendMailID sends a message with a Message-ID made of id (when not
+// empty), so that a copy sent again after a crash can be recognised.
+func (s *SMTP) SendMailID(ctx context.Context, id, to, subject, body string) error {
 	if strings.ContainsAny(to+s.From, "\r\n") {
 		return fmt.Errorf("notify: address with a line break")
 	}
@@ -170,7 +176,12 @@ func (s *SMTP) SendMail(ctx context.Context, to, subject, body string) error {
 	if err != nil {
 		return fmt.Errorf("notify: SMTP DATA: %w", err)
 	}
-	msg := "From: " + s.From + "\r\nTo: " + to + "\r\nSubject: " + mime.QEncoding.Encode("utf-8", subject) +
+	messageID := ""
+	if id != "" && !strings.ContainsAny(id, "\r\n<>") {
+		_, domain, _ := strings.Cut(s.From, "@")
+		messageID = "Message-ID: <" + id + "@" + domain + ">\r\n"
+	}
+	msg := messageID + "From: " + s.From + "\r\nTo: " + to + "\r\nSubject: " + mime.QEncoding.Encode("utf-8", subject) +
 		"\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\nDate: " +
 		time.Now().UTC().Format(time.RFC1123Z) + "\r\n\r\n" + strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\n", "\r\n")
 	if _, err := w.Write([]byte(msg)); err != nil {
