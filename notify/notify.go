@@ -69,15 +69,25 @@ func (o *Outbox) SendMail(ctx context.Context, to, subject, body string) error {
 	return nil
 }
 
-// Last returns the last message to a recipient.
-func (o *Outbox) Last(to string) (Message, bool) {
+// Last returns the last message to a recipient whose text contains
+// substr ("" for any).
+func (o *Outbox) Last(to, substr string) (Message, bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	l := o.m[to]
-	if len(l) == 0 {
-		return Message{}, false
+	for i := len(l) - 1; i >= 0; i-- {
+		if strings.Contains(l[i].Text, substr) {
+			return l[i], true
+		}
 	}
-	return l[len(l)-1], true
+	return Message{}, false
+}
+
+// All returns the messages kept for a recipient, oldest first.
+func (o *Outbox) All(to string) []Message {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]Message(nil), o.m[to]...)
 }
 
 // HTTPSMS sends text messages through an HTTP gateway: POST of JSON

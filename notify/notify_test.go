@@ -120,10 +120,10 @@ func TestOutboxKeepsTheLast(t *testing.T) {
 	for _, s := range []string{"a", "b", "c"} {
 		o.SendSMS(context.Background(), "+7", s)
 	}
-	if m, ok := o.Last("+7"); !ok || m.Text != "c" {
+	if m, ok := o.Last("+7", ""); !ok || m.Text != "c" {
 		t.Errorf("last %+v %v", m, ok)
 	}
-	if _, ok := o.Last("+8"); ok {
+	if _, ok := o.Last("+8", ""); ok {
 		t.Error("a message for nobody")
 	}
 }

@@ -75,6 +75,8 @@ type Platform struct {
 	Registry *registry.Registry
 	Issuance *issuance.Service
 	Log      *slog.Logger
+	// Notifications is the persistent outbox of what voters are told.
+	Notifications *notify.Queue
 
 	mu        sync.RWMutex
 	elections map[string]*issuance.Election
@@ -120,6 +122,12 @@ func Open(ctx context.Context, cfg Config) (*Platform, error) {
 		elections: map[string]*issuance.Election{},
 	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.Notifications = notify.NewQueue(db, cfg.SMS, cfg.Mail, cfg.Now, cfg.Logger)
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		p.Notifications.Run(p.ctx, 2*time.Second)
+	}()
 	dirs, err := os.ReadDir(filepath.Join(cfg.Data, "elections"))
 	if err != nil {
 		p.Close()
@@ -310,10 +318,12 @@ func (p *Platform) background(e *issuance.Election) {
 		defer p.wg.Done()
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
+		seen := map[string]bool{}
 		for {
 			var snap dashboard.Snapshot
 			e.Box.View(func(st *election.State) { snap = dashboard.FromState(e.ID, st) })
 			e.Series.Record(snap)
+			p.watchPhases(p.ctx, e, seen)
 			select {
 			case <-p.ctx.Done():
 				return

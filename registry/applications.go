@@ -266,3 +266,35 @@ func (r *Registry) Recipients(ctx context.Context, electionID string) ([]Recipie
 	}
 	return out, rows.Err()
 }
+
+// A Contact is how to reach a voter with an accounted application.
+type Contact struct {
+	AccountID string
+	Phone     string
+	Email     string
+	Issued    bool // received the ballot
+}
+
+// Applicants returns the contacts of the voters with an accounted
+// application in an election.
+func (r *Registry) Applicants(ctx context.Context, electionID string) ([]Contact, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT a.id, a.phone, a.email, CASE WHEN i.account IS NULL THEN 0 ELSE 1 END
+		FROM applications p JOIN accounts a ON a.id = p.account
+		LEFT JOIN issued i ON i.election = p.election AND i.account = p.account
+		WHERE p.election = $1 AND p.status = $2 ORDER BY a.id`, electionID, StatusAccounted)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Contact
+	for rows.Next() {
+		var c Contact
+		var issued int
+		if err := rows.Scan(&c.AccountID, &c.Phone, &c.Email, &issued); err != nil {
+			return nil, err
+		}
+		c.Issued = issued == 1
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

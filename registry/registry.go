@@ -204,6 +204,9 @@ const (
 	MaxFailuresAnHour = 100
 )
 
+// LoginCodeText begins the SMS that carries a one-time login code.
+const LoginCodeText = "Код для входа в urna: "
+
 // StartLogin checks a phone number or e-mail and the password, then sends
 // a one-time code by SMS and returns the challenge it is bound to.
 func (r *Registry) StartLogin(ctx context.Context, login, password, ip string) (string, error) {
@@ -253,7 +256,7 @@ func (r *Registry) StartLogin(ctx context.Context, login, password, ip string) (
 	if r.opts.SMS == nil {
 		return "", refuse("sms_unavailable", "", "Отправка SMS не настроена.", "Text messages are not configured.")
 	}
-	if err := r.opts.SMS.SendSMS(ctx, phone, "Код для входа в urna: "+code+". Никому его не сообщайте."); err != nil {
+	if err := r.opts.SMS.SendSMS(ctx, phone, LoginCodeText+code+". Никому его не сообщайте."); err != nil {
 		r.db.ExecContext(ctx, `DELETE FROM challenges WHERE id = $1`, challenge)
 		r.Audit(ctx, Event{IP: ip, Account: id, Kind: "code_send_failed"})
 		return "", refuse("sms_unavailable", "", "Не удалось отправить SMS с кодом. Попробуйте немного позже; если вы уже вошли, можно продолжать голосовать.",

@@ -114,7 +114,7 @@ func login(t *testing.T, r *Registry, o *notify.Outbox) (string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, _ := o.Last(ivan.Phone)
+	m, _ := o.Last(ivan.Phone, LoginCodeText)
 	f := strings.Fields(m.Text)
 	return ch, strings.TrimSuffix(f[5], ".")
 }

@@ -576,7 +576,7 @@ func (s *Server) demoSMS(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, apiError{Code: "not_found", Message: text("Нет ящика.", "No outbox.")})
 		return
 	}
-	m, ok := s.opts.Outbox.Last(r.URL.Query().Get("phone"))
+	m, ok := s.opts.Outbox.Last(r.URL.Query().Get("phone"), registry.LoginCodeText)
 	if !ok {
 		writeError(w, http.StatusNotFound, apiError{Code: "not_found",
 			Message: text("На этот номер сообщений нет.", "No message was sent to this number.")})

@@ -46,7 +46,8 @@ func TestPortalInBrowser(t *testing.T) {
 	fill(map[string]string{"full_name": "Петрова Анна Сергеевна", "birth_date": "1990-04-12", "document": "4512 654321",
 		"snils": "123-456-789 64", "phone": "+79161234567", "email": "anna@example.org", "address": "Москва, ул. Тестовая, д. 1",
 		"password": "correct horse battery", "password2": "correct horse battery"})
-	b.Do(chromedp.Submit(chromedp.ID("f-full_name")), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	b.Do(chromedp.Submit(chromedp.ID("f-full_name")))
+	b.Await(".flash")
 	if got := b.Text(".flash"); !strings.Contains(got, "Учётная запись создана") {
 		t.Fatalf("after registering: %q", got)
 	}
@@ -55,19 +56,21 @@ func TestPortalInBrowser(t *testing.T) {
 		b.Do(chromedp.Navigate(e.url+"/login?lang="+lang), chromedp.WaitVisible(chromedp.ID("f-login")))
 		b.Shot(lang + "-03-login")
 		fill(map[string]string{"login": phone, "password": password})
-		b.Do(chromedp.Submit(chromedp.ID("f-login")), chromedp.WaitVisible(chromedp.ID("f-code")))
+		b.Do(chromedp.Submit(chromedp.ID("f-login")))
+		b.Await("#f-code")
 		b.Shot(lang + "-04-sms-code")
 		code, err := client.New(e.url, nil).DemoCode(context.Background(), phone)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b.Do(chromedp.SetValue(chromedp.ID("f-code"), code), chromedp.Submit(chromedp.ID("f-code")),
-			chromedp.WaitVisible(chromedp.CSS(".card")))
+		b.Do(chromedp.SetValue(chromedp.ID("f-code"), code), chromedp.Submit(chromedp.ID("f-code")))
+		b.Await(".card")
 	}
 	login("+79161234567", "correct horse battery", "ru")
 
 	// Not verified yet: applying says so, clearly.
-	b.Do(chromedp.Click(chromedp.CSS(`form[action="/elections/demo-federal/apply"] button`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	b.Do(chromedp.Click(chromedp.CSS(`form[action="/elections/demo-federal/apply"] button`)))
+	b.Await(".flash")
 	if got := b.Text(".flash"); !strings.Contains(got, "подтвер") {
 		t.Errorf("applying unverified: %q, want it to say the account needs verifying", got)
 	}
@@ -77,8 +80,8 @@ func TestPortalInBrowser(t *testing.T) {
 		map[string]string{"Authorization": "Bearer operator-test-token"}); code != http.StatusOK {
 		t.Fatalf("verifying the account: %d %s", code, body)
 	}
-	b.Do(chromedp.Navigate(e.url+"/account"),
-		chromedp.Click(chromedp.CSS(`form[action="/elections/demo-federal/apply"] button`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	b.Do(chromedp.Navigate(e.url+"/account"), chromedp.Click(chromedp.CSS(`form[action="/elections/demo-federal/apply"] button`)))
+	b.Await(".flash")
 	if got := b.Text(".flash"); !strings.Contains(got, "учтено") {
 		t.Fatalf("applying: %q", got)
 	}
@@ -99,7 +102,8 @@ func TestPortalInBrowser(t *testing.T) {
 	b.Shot("ru-10-track")
 
 	// A demo voter, in English, with a two-of-four question.
-	b.Do(chromedp.Navigate(e.url+"/?lang=en"), chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS("h1")))
+	b.Do(chromedp.Navigate(e.url+"/?lang=en"), chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)))
+	b.Await(`a[href="/login"]`)
 	b.Shot("en-01-home")
 	b.Do(chromedp.Navigate(e.url+"/register"), chromedp.WaitVisible(chromedp.ID("f-full_name")))
 	b.Shot("en-02-register")
@@ -154,8 +158,8 @@ func TestPortalInBrowser(t *testing.T) {
 // (then 2 and 3) of a k-of-n one, and returns the two tracking codes.
 func voteTwice(b *browsertest.Tab, id, lang string, multi bool) (first, second string) {
 	t := b.T
-	b.Do(chromedp.Navigate(b.URL+"/account"), chromedp.Click(chromedp.CSS(`a[href="/vote/`+id+`"]`)),
-		chromedp.WaitVisible(chromedp.ID("choose")))
+	b.Do(chromedp.Navigate(b.URL+"/account"), chromedp.Click(chromedp.CSS(`a[href="/vote/`+id+`"]`)))
+	b.Await("#choose")
 	b.Shot(lang + "-07-ballot")
 	pick := func(options ...int) {
 		// Clear, then mark: radio buttons and checkboxes alike.

@@ -124,6 +124,8 @@ func (s *Server) newPage(w http.ResponseWriter, r *http.Request, titleRU, titleE
 	if id := s.sessions.GetString(r.Context(), "account"); id != "" {
 		if acc, err := s.p.Registry.Account(r.Context(), id); err == nil {
 			p.Account = &acc
+		} else {
+			s.log.Error("web: the session's account", "err", err)
 		}
 	}
 	p.Flash = s.sessions.PopString(r.Context(), "flash")

@@ -629,3 +629,40 @@ func TestMetricsAndReadiness(t *testing.T) {
 		t.Error("a path, not a pattern, is a label")
 	}
 }
+
+// Voters are told, once each, by SMS through the persistent outbox, that
+// voting started in each election they applied to.
+func TestNotifications(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.login(t, 0)
+	// Voter 0 applied during the demo's set-up; applying again through the
+	// API changes nothing and tells nothing twice.
+	if err := c.Call(ctx, "POST", "/api/v1/elections/demo-park/application", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	started := func() int {
+		n := 0
+		for _, m := range e.sms.Outbox.All(demo.Voter(0)) {
+			if strings.Contains(m.Text, "голосование началось") {
+				n++
+			}
+		}
+		return n
+	}
+	const elections = 4 // voter 0 votes in all four demo elections
+	deadline := time.Now().Add(10 * time.Second)
+	for started() < elections {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d 'voting started' messages after 10 s, want %d", started(), elections)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(2500 * time.Millisecond) // more dispatches and phase checks
+	if n := started(); n != elections {
+		t.Errorf("%d 'voting started' messages, want one for each of %d elections", n, elections)
+	}
+	if _, _, failed, err := e.p.Notifications.Counts(ctx); err != nil || failed != 0 {
+		t.Errorf("outbox: %d failed, %v", failed, err)
+	}
+}

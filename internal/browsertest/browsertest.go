@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -166,4 +167,28 @@ func screenshotDir(t testing.TB) string {
 	}
 	t.Logf("screenshots in %s", dir)
 	return dir
+}
+
+// Await waits until the element sel (a CSS selector) is in the document
+// and shown, across a navigation: after a click or a form that loads
+// another page, DevTools node queries begun on the old page can hang, so
+// this asks the page afresh, again and again.
+func (b *Tab) Await(sel string) {
+	b.T.Helper()
+	js := `(function () { var el = document.querySelector(` + strconv.Quote(sel) + `);
+		return document.readyState === 'complete' && !!el && el.getClientRects().length > 0; })()`
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			body, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.location.href + "\n" + document.body.innerText`))
+			b.T.Fatalf("browser: %s did not appear in 60 s (%v)\nthe page:\n%s", sel, err, body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
