@@ -136,7 +136,7 @@ func (s *State) applyResult(p *Prepared) error {
 		return fail(CheckResult, p.Index, "the published result is not the decryption of the tally")
 	}
 	s.Result, s.resultRaw = got, gotJSON
-	s.Phase = PhaseDecided
+	s.Phase, s.DecidedAt = PhaseDecided, p.Entry.Time
 	return nil
 }
 
@@ -169,5 +169,6 @@ func (s *State) applySignature(p *Prepared) error {
 		return fail(CheckSignature, p.Index, "the signature of %q does not verify", sg.Member)
 	}
 	s.Signatures[sg.Member] = true
+	s.Signed[sg.Member] = append([]byte(nil), sg.Signature...)
 	return nil
 }

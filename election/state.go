@@ -66,6 +66,11 @@ type State struct {
 	Result     *ResultEntry
 	resultRaw  []byte
 	Signatures map[string]bool
+	// Signed holds each commission member's signature of the result.
+	Signed map[string][]byte
+	// When voting opened and closed and the result was published (the
+	// entries' times, Unix milliseconds; 0 before).
+	OpenedAt, ClosedAt, DecidedAt int64
 }
 
 // credentialState is what the state keeps of each credential that voted.
@@ -94,6 +99,7 @@ func New() *State {
 		tally:       map[string][]*contestSum{},
 		shares:      map[int][]byte{},
 		Signatures:  map[string]bool{},
+		Signed:      map[string][]byte{},
 	}
 }
 
@@ -227,7 +233,7 @@ func (s *State) applyOpen(p *Prepared) error {
 	if p.Entry.Time < s.Manifest.Voting.Opens || p.Entry.Time >= s.Manifest.Voting.Closes {
 		return fail(CheckWindow, p.Index, "voting opened at %d, outside the window [%d, %d)", p.Entry.Time, s.Manifest.Voting.Opens, s.Manifest.Voting.Closes)
 	}
-	s.Phase = PhaseOpen
+	s.Phase, s.OpenedAt = PhaseOpen, p.Entry.Time
 	return nil
 }
 
@@ -238,7 +244,7 @@ func (s *State) applyClose(p *Prepared) error {
 	if p.Entry.Time < s.Manifest.Voting.Closes {
 		return fail(CheckWindow, p.Index, "voting closed at %d, before the window ends at %d", p.Entry.Time, s.Manifest.Voting.Closes)
 	}
-	s.Phase = PhaseClosed
+	s.Phase, s.ClosedAt = PhaseClosed, p.Entry.Time
 	return nil
 }
 

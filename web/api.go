@@ -52,6 +52,7 @@ func (s *Server) routes() {
 	mux.HandleFunc("GET /api/v1/elections/{id}/track/{code}", s.track)
 	mux.HandleFunc("GET /api/v1/elections/{id}/proof", s.proof)
 	mux.HandleFunc("GET /api/v1/elections/{id}/observers", s.observers)
+	mux.HandleFunc("GET /api/v1/elections/{id}/protocol.xml", s.protocolXML)
 	mux.HandleFunc("GET /ledger/{id}/", s.tiles)
 	mux.ServeMux.HandleFunc("GET /dashboard/{id}/", s.dashboard)
 	mux.HandleFunc("GET /api/v1/openapi.json", s.openapi)

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -140,6 +141,17 @@ func TestPortalInBrowser(t *testing.T) {
 		}
 		if !rep.OK {
 			t.Fatalf("%s: urna verify: %s", c.id, rep.Error)
+		}
+		// The platform's published protocol is the one the ledger gives.
+		resp, err := http.Get(e.url + "/api/v1/elections/" + c.id + "/protocol.xml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		rep.CheckProtocol(doc)
+		if !rep.OK {
+			t.Errorf("%s: the published protocol: %s", c.id, rep.Error)
 		}
 		if got, want := fmt.Sprint(rep.Results), fmt.Sprint(c.want); got != want {
 			t.Errorf("%s: verified result %s, want %s", c.id, got, want)

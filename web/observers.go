@@ -2,7 +2,11 @@ package web
 
 import (
 	"crypto/subtle"
+	"errors"
 	"net/http"
+
+	"github.com/urna-vote/urna/election"
+	"github.com/urna-vote/urna/protocol"
 
 	"github.com/urna-vote/urna/registry"
 )
@@ -197,4 +201,35 @@ func (s *Server) commissionPage(w http.ResponseWriter, r *http.Request) {
 		p.Refresh = 30
 	}
 	s.render(w, r, http.StatusOK, "commission.html", p)
+}
+
+// protocolXML serves the result protocol of a decided election, built
+// from the ledger as it stands (package protocol); urna verify --protocol
+// rebuilds and compares it.
+func (s *Server) protocolXML(w http.ResponseWriter, r *http.Request) {
+	e, ok := s.election(w, r)
+	if !ok {
+		return
+	}
+	cp, _ := e.Box.Ledger().Checkpoint()
+	var doc []byte
+	var err error
+	e.Box.View(func(st *election.State) {
+		var p *protocol.Protocol
+		if p, err = protocol.Build(st, cp); err == nil {
+			doc, err = p.XML()
+		}
+	})
+	if errors.Is(err, protocol.ErrNotDecided) {
+		writeError(w, http.StatusConflict, apiError{Code: "not_decided",
+			Message: text("Итоги этих выборов ещё не подведены.", "This election has no result yet.")})
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="protocol-`+e.ID+`.xml"`)
+	w.Write(doc)
 }

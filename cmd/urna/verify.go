@@ -27,6 +27,8 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	jsonOut := fs.Bool("json", false, `print {"ok", "ballots", "results", "error"} as JSON`)
 	logKey := fs.String("log-key", "", "file with the log's public key (default DIR/log.pub)")
 	witnesses := fs.String("witnesses", "", "witness policy file: demand its quorum of cosignatures on the checkpoint (check L4)")
+	protocolFile := fs.String("protocol", "", "a published result protocol (XML) to compare with the one the ledger gives (check PR1)")
+	protocolOut := fs.String("write-protocol", "", "write the result protocol the ledger gives to FILE")
 	var receipts []string
 	fs.Func("receipt", "check a voter's receipt file against the ledger (repeatable)", func(s string) error {
 		receipts = append(receipts, s)
@@ -96,6 +98,22 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 				return err
 			}
 			report.CheckReceipt(rc, v)
+		}
+	}
+	if *protocolFile != "" {
+		published, err := os.ReadFile(*protocolFile)
+		if err != nil {
+			return err
+		}
+		report.CheckProtocol(published)
+	}
+	if *protocolOut != "" && report.OK {
+		doc, err := report.Protocol()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*protocolOut, doc, 0o644); err != nil {
+			return err
 		}
 	}
 	if *jsonOut {
