@@ -57,6 +57,25 @@ type Options struct {
 
 	// Logger receives the box's errors; nil means slog.Default().
 	Logger *slog.Logger
+
+	// Replica, if set, is the election's ledger replicated on a network
+	// of validators (package chain): every batch is committed there before
+	// it is appended here, and an entry is acknowledged only once the
+	// network committed it. The local ledger is then the network's mirror,
+	// serving receipts, proofs and tiles; at Open it fetches what the
+	// network committed and the mirror lacks (a crash between the two).
+	Replica Replica
+}
+
+// A Replica is the replicated ledger of one election.
+type Replica interface {
+	// Commit submits entries in order and returns once the network has
+	// decided each: errs[i] is nil if it was committed, the network's
+	// refusal otherwise. err means the network could not be reached:
+	// then nothing is known to be committed.
+	Commit(ctx context.Context, raws [][]byte) (errs []error, err error)
+	// Entries returns the committed entries from index from on.
+	Entries(ctx context.Context, from uint64) ([][]byte, error)
 }
 
 // A Box is an open election ledger. Its methods are safe for concurrent
@@ -65,6 +84,8 @@ type Box struct {
 	opts Options
 	lg   *ledger.Ledger
 	log  *slog.Logger
+
+	resync bool // the network may hold entries the mirror lacks (appender only)
 
 	mu sync.RWMutex // guards st, which the ledger's writer mutates
 	st *election.State
@@ -130,6 +151,19 @@ func Open(ctx context.Context, path string, opts Options) (*Box, error) {
 	if err := b.replay(); err != nil {
 		lg.Close()
 		return nil, err
+	}
+	if opts.Replica != nil {
+		missing, err := opts.Replica.Entries(ctx, lg.Size())
+		if err != nil {
+			lg.Close()
+			return nil, fmt.Errorf("ballotbox: reading the replicated ledger: %w", err)
+		}
+		if len(missing) > 0 {
+			if _, err := lg.AppendBatch(ctx, missing); err != nil {
+				lg.Close()
+				return nil, fmt.Errorf("ballotbox: mirroring the replicated ledger: %w", err)
+			}
+		}
 	}
 	b.done.Add(2)
 	go b.stamper()
@@ -338,6 +372,11 @@ func (b *Box) answer(r *request, index uint64, err error) {
 func (b *Box) appender() {
 	defer b.done.Done()
 	for batch := range b.batches {
+		if b.opts.Replica != nil {
+			if batch = b.replicate(batch); len(batch) == 0 {
+				continue
+			}
+		}
 		for len(batch) > 0 {
 			raws := make([][]byte, len(batch))
 			for i, r := range batch {
@@ -371,6 +410,57 @@ func (b *Box) appender() {
 		}
 	}
 }
+
+// replicate commits a batch on the replicated ledger and returns what the
+// network committed; the rest is answered with the network's refusal, or
+// all of it with ErrUnavailable if the network cannot be reached.
+func (b *Box) replicate(batch []*request) []*request {
+	if b.resync {
+		// The network may have committed what it could not confirm:
+		// mirror it first.
+		ctx, cancel := context.WithTimeout(context.Background(), replicaTimeout)
+		missing, err := b.opts.Replica.Entries(ctx, b.lg.Size())
+		cancel()
+		if err == nil && len(missing) > 0 {
+			b.cur, b.pos = nil, 0
+			_, err = b.lg.AppendBatch(context.Background(), missing)
+		}
+		if err != nil {
+			for _, r := range batch {
+				b.answer(r, 0, fmt.Errorf("%w: %v", ErrUnavailable, err))
+			}
+			return nil
+		}
+		b.resync = false
+	}
+	raws := make([][]byte, len(batch))
+	for i, r := range batch {
+		raws[i] = r.raw
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), replicaTimeout)
+	errs, err := b.opts.Replica.Commit(ctx, raws)
+	cancel()
+	if err != nil {
+		b.resync = true
+		b.log.Error("ballotbox: the replicated ledger is unreachable", "origin", b.opts.Origin, "err", err)
+		for _, r := range batch {
+			b.answer(r, 0, fmt.Errorf("%w: %v", ErrUnavailable, err))
+		}
+		return nil
+	}
+	kept := batch[:0]
+	for i, r := range batch {
+		if errs[i] != nil {
+			b.answer(r, 0, errs[i])
+			continue
+		}
+		kept = append(kept, r)
+	}
+	return kept
+}
+
+// replicaTimeout bounds the wait for the network to commit a batch.
+const replicaTimeout = 30 * time.Second
 
 // validate is the ledger's validator: it applies the entry prepared for
 // this position of the batch being appended.

@@ -16,6 +16,10 @@ var (
 	// ErrInvalid: the request is malformed before any check of the
 	// election (empty, oversized, not encodable).
 	ErrInvalid = errors.New("ballotbox: invalid request")
+
+	// ErrUnavailable: the replicated ledger could not commit the entry
+	// (too few validators reachable); nothing was appended.
+	ErrUnavailable = errors.New("ballotbox: the replicated ledger is unavailable")
 )
 
 // A BusyError says the queue is full: the entry was not taken. Wait is how

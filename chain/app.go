@@ -58,6 +58,11 @@ type App struct {
 	appHash []byte
 	blocks  int // non-empty blocks applied
 
+	// The results of recent transactions, by SHA-256, for submitters
+	// waiting to learn whether theirs was committed.
+	results map[[32]byte]txResult
+	order   [][32]byte
+
 	// The block last checked by ProcessProposal, prepared (decoded and
 	// batch-verified) for the state as it was: FinalizeBlock of the same
 	// block applies it without verifying it again.
@@ -68,9 +73,31 @@ type App struct {
 	}
 }
 
+// txResult is what became of a transaction.
+type txResult struct {
+	Code  uint32 `json:"code"`
+	Index uint64 `json:"index"` // its entry, if committed
+	Log   string `json:"log,omitempty"`
+}
+
+// maxResults bounds the results kept.
+const maxResults = 1 << 18
+
 // NewApp returns the application of an empty election.
 func NewApp() *App {
-	return &App{st: election.New()}
+	return &App{st: election.New(), results: map[[32]byte]txResult{}}
+}
+
+func (a *App) record(tx []byte, r txResult) {
+	h := sha256.Sum256(tx)
+	if _, ok := a.results[h]; !ok {
+		a.order = append(a.order, h)
+	}
+	a.results[h] = r
+	if len(a.order) > maxResults {
+		delete(a.results, a.order[0])
+		a.order = a.order[1:]
+	}
 }
 
 // Size returns the number of accepted entries and their Merkle root.
@@ -164,9 +191,11 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		for i, p := range ps {
 			if err := a.st.ApplyPrepared(p); err != nil {
 				results[done+i] = &abci.ExecTxResult{Code: CodeRefused, Log: err.Error()}
+				a.record(rest[i], txResult{Code: CodeRefused, Log: err.Error()})
 				failed = i
 				break
 			}
+			a.record(rest[i], txResult{Code: CodeOK, Index: uint64(len(a.entries))})
 			a.accept(rest[i])
 			results[done+i] = &abci.ExecTxResult{Code: CodeOK}
 		}
@@ -214,13 +243,46 @@ func appHash(size uint64, root ledger.Hash) []byte {
 	return append(binary.BigEndian.AppendUint64(nil, size), root[:]...)
 }
 
-// Query answers "root" with {"size", "root"} of the accepted entries.
+// Query answers:
+//
+//	root             {"size", "root"} of the accepted entries
+//	result  (hash)   what became of the transaction with this SHA-256:
+//	                 {"code", "index", "log"}; code 1 if unknown
+//	entries (from)   up to 1000 accepted entries from index from (8 bytes,
+//	                 big-endian), as JSON lines
 func (a *App) Query(_ context.Context, req *abci.RequestQuery) (*abci.ResponseQuery, error) {
 	switch req.Path {
 	case "root":
 		size, root := a.Size()
 		b, _ := json.Marshal(map[string]any{"size": size, "root": root.String()})
 		return &abci.ResponseQuery{Code: CodeOK, Value: b}, nil
+	case "result":
+		var h [32]byte
+		if len(req.Data) != len(h) {
+			return &abci.ResponseQuery{Code: CodeMalformed, Log: "want a SHA-256"}, nil
+		}
+		copy(h[:], req.Data)
+		a.mu.Lock()
+		r, ok := a.results[h]
+		a.mu.Unlock()
+		if !ok {
+			return &abci.ResponseQuery{Code: CodeMalformed, Log: "unknown transaction"}, nil
+		}
+		b, _ := json.Marshal(r)
+		return &abci.ResponseQuery{Code: CodeOK, Value: b}, nil
+	case "entries":
+		if len(req.Data) != 8 {
+			return &abci.ResponseQuery{Code: CodeMalformed, Log: "want an index"}, nil
+		}
+		from := binary.BigEndian.Uint64(req.Data)
+		a.mu.Lock()
+		var buf bytes.Buffer
+		for i := from; i < uint64(len(a.entries)) && i < from+1000; i++ {
+			buf.Write(a.entries[i])
+			buf.WriteByte('\n')
+		}
+		a.mu.Unlock()
+		return &abci.ResponseQuery{Code: CodeOK, Value: buf.Bytes()}, nil
 	}
 	return &abci.ResponseQuery{Code: CodeMalformed, Log: fmt.Sprintf("unknown query %q", req.Path)}, nil
 }

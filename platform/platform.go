@@ -62,6 +62,9 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxQueue bounds each ballot box's queue (see ballotbox.Options).
 	MaxQueue int
+	// Replica, if set, gives the replicated ledger of an election (nil:
+	// the embedded ledger alone); see ballotbox.Options.Replica.
+	Replica func(electionID string) (ballotbox.Replica, error)
 	// Witnesses, if set, are asked to cosign every election's checkpoints
 	// (package witness); the cosigned checkpoints are served and carried
 	// by receipts.
@@ -298,9 +301,15 @@ func (p *Platform) openElection(ctx context.Context, id string) (*issuance.Elect
 			return nil, err
 		}
 	}
+	var replica ballotbox.Replica
+	if p.Config.Replica != nil {
+		if replica, err = p.Config.Replica(id); err != nil {
+			return nil, err
+		}
+	}
 	e.Box, err = ballotbox.Open(ctx, filepath.Join(dir, "ledger.db"), ballotbox.Options{
 		Origin: signer.Name(), Signer: signer, Now: p.Config.Now,
-		MaxQueue: p.Config.MaxQueue, Logger: p.Config.Logger,
+		MaxQueue: p.Config.MaxQueue, Logger: p.Config.Logger, Replica: replica,
 	})
 	if err != nil {
 		return nil, err

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/urna-vote/urna/ballotbox"
+	"github.com/urna-vote/urna/chain"
 	"github.com/urna-vote/urna/demo"
 	"github.com/urna-vote/urna/ledger/witness"
 	"github.com/urna-vote/urna/notify"
@@ -52,6 +54,7 @@ type serverFlags struct {
 	oidcRedirect  *string
 	witnesses     *string
 	metricsAddr   *string
+	chains        *string
 }
 
 func newServerFlags(name, usage string, stderr io.Writer, dataDefault string) *serverFlags {
@@ -77,6 +80,7 @@ func newServerFlags(name, usage string, stderr io.Writer, dataDefault string) *s
 		oidcRedirect:  fs.String("oidc-redirect", "", "this server's callback URL, https://HOST/auth/oidc/callback"),
 		witnesses:     fs.String("witnesses", "", "witness policy file: the observers asked to cosign every checkpoint (see urna observe)"),
 		metricsAddr:   fs.String("metrics-addr", "", "address serving Prometheus metrics at /metrics (empty: none), e.g. 127.0.0.1:9464"),
+		chains:        fs.String("chain", "", "elections whose ledger is replicated, as ID=RPC[,ID=RPC…]: a node of each one's network, e.g. city-2026=tcp://127.0.0.1:26657"),
 	}
 }
 
@@ -130,6 +134,28 @@ func (f *serverFlags) parse(args []string) error {
 	return err
 }
 
+// replicas parses --chain: the replicated ledger of each election named.
+func (f *serverFlags) replicas() (func(string) (ballotbox.Replica, error), error) {
+	if *f.chains == "" {
+		return nil, nil
+	}
+	addrs := map[string]string{}
+	for _, pair := range strings.Split(*f.chains, ",") {
+		id, addr, ok := strings.Cut(pair, "=")
+		if !ok || id == "" || addr == "" {
+			return nil, fmt.Errorf("--chain: %q is not ID=RPC", pair)
+		}
+		addrs[id] = addr
+	}
+	return func(id string) (ballotbox.Replica, error) {
+		addr, ok := addrs[id]
+		if !ok {
+			return nil, nil
+		}
+		return chain.Dial(addr)
+	}, nil
+}
+
 // policy reads the witness policy, if one is given.
 func (f *serverFlags) policy() (*witness.Policy, error) {
 	if *f.witnesses == "" {
@@ -151,6 +177,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	cfg := platform.Config{Data: *f.data, DB: *f.db, Origin: *f.origin, Logger: log, MaxQueue: *f.maxQueue}
 	var err error
 	if cfg.Witnesses, err = f.policy(); err != nil {
+		return err
+	}
+	if cfg.Replica, err = f.replicas(); err != nil {
 		return err
 	}
 	if *f.smsURL != "" {
@@ -185,6 +214,9 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	cfg := platform.Config{Data: *f.data, DB: *f.db, Origin: *f.origin, Logger: log, SMS: outbox, MaxQueue: *f.maxQueue}
 	var err error
 	if cfg.Witnesses, err = f.policy(); err != nil {
+		return err
+	}
+	if cfg.Replica, err = f.replicas(); err != nil {
 		return err
 	}
 	p, err := platform.Open(context.Background(), cfg)
