@@ -30,11 +30,13 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"sync"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/urna-vote/urna/election"
 	"github.com/urna-vote/urna/ledger"
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -63,6 +65,13 @@ type App struct {
 	results map[[32]byte]txResult
 	order   [][32]byte
 
+	// With a signer, the node signs a checkpoint of its ledger after each
+	// block and serves the ledger as tlog-tiles (tiles.Log), so urna
+	// verify works against any node.
+	signer note.Signer
+	cp     ledger.Checkpoint
+	signed []byte
+
 	// The block last checked by ProcessProposal, prepared (decoded and
 	// batch-verified) for the state as it was: FinalizeBlock of the same
 	// block applies it without verifying it again.
@@ -86,6 +95,70 @@ const maxResults = 1 << 18
 // NewApp returns the application of an empty election.
 func NewApp() *App {
 	return &App{st: election.New(), results: map[[32]byte]txResult{}}
+}
+
+// SignWith makes the application sign a checkpoint of its ledger with s
+// after every block (the node's own log key; its name is the origin).
+func (a *App) SignWith(s note.Signer) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.signer = s
+	a.signLocked()
+}
+
+func (a *App) signLocked() {
+	if a.signer == nil {
+		return
+	}
+	cp := ledger.Checkpoint{Origin: a.signer.Name(), Size: a.st.Next, Root: a.rootLocked()}
+	if cp == a.cp && a.signed != nil {
+		return
+	}
+	signed, err := ledger.SignCheckpoint(cp, a.signer)
+	if err != nil {
+		panic("chain: signing a checkpoint: " + err.Error())
+	}
+	a.cp, a.signed = cp, signed
+}
+
+// Checkpoint implements tiles.Log: the latest checkpoint the node signed.
+func (a *App) Checkpoint() (ledger.Checkpoint, []byte) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.cp, a.signed
+}
+
+// ReadHashes implements tiles.Log.
+func (a *App) ReadHashes(indexes []int64) ([]ledger.Hash, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]ledger.Hash, len(indexes))
+	for i, x := range indexes {
+		if x < 0 || x >= int64(len(a.hashes)) {
+			return nil, fmt.Errorf("chain: hash %d not stored", x)
+		}
+		out[i] = a.hashes[x]
+	}
+	return out, nil
+}
+
+// Entries implements tiles.Log: the accepted entries [from, to).
+func (a *App) Entries(from, to uint64) iter.Seq2[[]byte, error] {
+	return func(yield func([]byte, error) bool) {
+		a.mu.Lock()
+		if to > uint64(len(a.entries)) || from > to {
+			a.mu.Unlock()
+			yield(nil, ledger.ErrRange)
+			return
+		}
+		list := append([][]byte(nil), a.entries[from:to]...)
+		a.mu.Unlock()
+		for _, e := range list {
+			if !yield(e, nil) {
+				return
+			}
+		}
+	}
 }
 
 func (a *App) record(tx []byte, r txResult) {
@@ -114,12 +187,6 @@ func (a *App) View(f func(st *election.State)) {
 	f(a.st)
 }
 
-// Entries returns the accepted entries [from, to).
-func (a *App) Entries(from, to uint64) [][]byte {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([][]byte(nil), a.entries[from:to]...)
-}
 
 func (a *App) rootLocked() ledger.Hash {
 	if a.st.Next == 0 {
@@ -212,6 +279,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		a.blocks++
 	}
 	a.height = req.Height
+	a.signLocked()
 	root := a.rootLocked()
 	a.appHash = appHash(a.st.Next, root)
 	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: a.appHash}, nil

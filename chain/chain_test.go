@@ -5,6 +5,11 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,7 +19,9 @@ import (
 	"github.com/urna-vote/urna/election"
 	"github.com/urna-vote/urna/internal/simtest"
 	"github.com/urna-vote/urna/ledger"
+	"github.com/urna-vote/urna/ledger/tiles"
 	"github.com/urna-vote/urna/simulate"
+	"github.com/urna-vote/urna/verify"
 )
 
 var simulated = sync.OnceValues(func() ([][]byte, error) {
@@ -239,6 +246,21 @@ func TestFourValidators(t *testing.T) {
 		if _, root := n.App.Size(); root != want {
 			t.Errorf("node %d: root %s, want %s", i, root, want)
 		}
+	}
+	// Any node serves its copy, signed with its own key, and urna verify
+	// checks the whole election against it.
+	srv := httptest.NewServer(http.StripPrefix("/ledger", tiles.NewHandler(nodes[2].App, nil)))
+	defer srv.Close()
+	vkey, err := os.ReadFile(filepath.Join(homes[2], "config", "ledger.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := verify.URL(ctx, srv.URL+"/ledger/", verify.Options{Key: strings.TrimSpace(string(vkey))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK || rep.Ballots == 0 {
+		t.Fatalf("urna verify against node 2: %s", rep.Error)
 	}
 }
 

@@ -1,6 +1,7 @@
 package chain
 
 import (
+	crand "crypto/rand"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/cometbft/cometbft/types"
 	cmttime "github.com/cometbft/cometbft/types/time"
 	"github.com/spf13/viper"
+	"github.com/urna-vote/urna/ledger"
 )
 
 // Testnet writes the homes of a local network of validators (and
@@ -43,6 +45,18 @@ func Testnet(dir, chainID string, validators, followers, basePort int) ([]string
 			return nil, err
 		}
 		peers = append(peers, p2p.IDAddressString(key.ID(), fmt.Sprintf("127.0.0.1:%d", basePort+10*i)))
+		// The node's own log key: it signs checkpoints of its copy of the
+		// ledger, so urna verify works against any node.
+		skey, vkey, err := ledger.GenerateKey(crand.Reader, chainID+"/"+filepath.Base(homes[i]))
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(homes[i], "config", "ledger.key"), []byte(skey+"\n"), 0o600); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(homes[i], "config", "ledger.pub"), []byte(vkey+"\n"), 0o644); err != nil {
+			return nil, err
+		}
 		if i < validators {
 			pub, err := pv.GetPubKey()
 			if err != nil {
@@ -118,6 +132,13 @@ type Node struct {
 // the blocks it stored into it).
 func Start(home string, logger cmtlog.Logger) (*Node, error) {
 	app := NewApp()
+	if skey, err := os.ReadFile(filepath.Join(home, "config", "ledger.key")); err == nil {
+		signer, err := ledger.NewSigner(string(skey))
+		if err != nil {
+			return nil, err
+		}
+		app.SignWith(signer)
+	}
 	n, err := StartWith(home, app, logger)
 	if err != nil {
 		return nil, err

@@ -4,12 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	cmtlog "github.com/cometbft/cometbft/libs/log"
 	"github.com/urna-vote/urna/chain"
+	"github.com/urna-vote/urna/ledger/tiles"
 )
 
 func init() {
@@ -49,6 +53,7 @@ func runNode(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("node", "node --home DIR [--log-level info]", stderr)
 	home := fs.String("home", "", "the node's home, as urna testnet wrote it")
 	level := fs.String("log-level", "error", "CometBFT's log level: error, info or debug")
+	serve := fs.String("serve", "", "address serving the node's copy of the ledger as tlog-tiles at /ledger/ (urna verify URL --log-key HOME/config/ledger.pub)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -70,6 +75,17 @@ func runNode(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "urna node: %s running (node ID %s)\n", *home, n.NodeInfo().ID())
+	if *serve != "" {
+		ln, err := net.Listen("tcp", *serve)
+		if err != nil {
+			n.Stop()
+			return err
+		}
+		hs := &http.Server{Handler: http.StripPrefix("/ledger", tiles.NewHandler(n.App, nil)), ReadHeaderTimeout: 5 * time.Second}
+		go hs.Serve(ln)
+		defer hs.Close()
+		fmt.Fprintf(stdout, "  its ledger: http://%s/ledger/ (key: %s/config/ledger.pub)\n", ln.Addr(), *home)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	<-ctx.Done()
