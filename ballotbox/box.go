@@ -85,8 +85,6 @@ type Box struct {
 	lg   *ledger.Ledger
 	log  *slog.Logger
 
-	resync bool // the network may hold entries the mirror lacks (appender only)
-
 	mu sync.RWMutex // guards st, which the ledger's writer mutates
 	st *election.State
 
@@ -415,9 +413,11 @@ func (b *Box) appender() {
 // network committed; the rest is answered with the network's refusal, or
 // all of it with ErrUnavailable if the network cannot be reached.
 func (b *Box) replicate(batch []*request) []*request {
-	if b.resync {
-		// The network may have committed what it could not confirm:
-		// mirror it first.
+	{
+		// The network may hold entries the mirror lacks — what it
+		// committed without confirming (a lost connection, a crash):
+		// mirror them first, so that the batch lands at the same index
+		// in both.
 		ctx, cancel := context.WithTimeout(context.Background(), replicaTimeout)
 		missing, err := b.opts.Replica.Entries(ctx, b.lg.Size())
 		cancel()
@@ -431,7 +431,6 @@ func (b *Box) replicate(batch []*request) []*request {
 			}
 			return nil
 		}
-		b.resync = false
 	}
 	raws := make([][]byte, len(batch))
 	for i, r := range batch {
@@ -441,7 +440,6 @@ func (b *Box) replicate(batch []*request) []*request {
 	errs, err := b.opts.Replica.Commit(ctx, raws)
 	cancel()
 	if err != nil {
-		b.resync = true
 		b.log.Error("ballotbox: the replicated ledger is unreachable", "origin", b.opts.Origin, "err", err)
 		for _, r := range batch {
 			b.answer(r, 0, fmt.Errorf("%w: %v", ErrUnavailable, err))

@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,13 +18,14 @@ import (
 	"time"
 
 	"github.com/urna-vote/urna/ballot"
+	"github.com/urna-vote/urna/chain"
 	"github.com/urna-vote/urna/client"
 	"github.com/urna-vote/urna/demo"
 )
 
 // startDemo runs `urna demo` (this test binary under the name urna) on a
 // free port and returns the process and its URL.
-func startDemo(t *testing.T, data string, voters int) (*exec.Cmd, string) {
+func startDemo(t *testing.T, data string, voters int, extra ...string) (*exec.Cmd, string) {
 	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
@@ -32,7 +35,7 @@ func startDemo(t *testing.T, data string, voters int) (*exec.Cmd, string) {
 	if err := os.Symlink(self, bin); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "demo", "--data", data, "--addr", "127.0.0.1:0", "--voters", fmt.Sprint(voters))
+	cmd := exec.Command(bin, append([]string{"demo", "--data", data, "--addr", "127.0.0.1:0", "--voters", fmt.Sprint(voters)}, extra...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -67,14 +70,56 @@ func startDemo(t *testing.T, data string, voters int) (*exec.Cmd, string) {
 
 // TestCrashLosesNoAcknowledgedBallot kills the server with SIGKILL while
 // ballots are being cast, restarts it on the same data and checks that
-// every ballot it acknowledged is on the ledger.
+// every ballot it acknowledged is on the ledger: with the embedded ledger,
+// and with the election's ledger on four validators (where it must also
+// be on the network, and the restarted server's mirror equal to it).
 func TestCrashLosesNoAcknowledgedBallot(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the server twice")
 	}
+	t.Run("embedded", func(t *testing.T) { crashTest(t, nil) })
+	t.Run("four validators", func(t *testing.T) {
+		// Not t.TempDir: the nodes write there until the process ends.
+		dir, err := os.MkdirTemp("", "urna-crash-net")
+		if err != nil {
+			t.Fatal(err)
+		}
+		homes, err := chain.Testnet(dir, "urna-crash", 4, 0, freePort(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var nodes []*chain.Node
+		for _, h := range homes {
+			n, err := chain.Start(h, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			nodes = append(nodes, n)
+		}
+		// The nodes run until the test process ends: a CometBFT node
+		// stopped in-process may still read its closed block store from
+		// a peer routine.
+		crashTest(t, nodes)
+	})
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func crashTest(t *testing.T, nodes []*chain.Node) {
 	const voters, perVoter = 24, 40
 	data := t.TempDir()
-	cmd, url := startDemo(t, data, voters)
+	var extra []string
+	if nodes != nil {
+		extra = []string{"--chain", "demo-federal=" + nodes[0].Config().RPC.ListenAddress}
+	}
+	cmd, url := startDemo(t, data, voters, extra...)
 	ctx := context.Background()
 
 	type device struct {
@@ -169,7 +214,20 @@ func TestCrashLosesNoAcknowledgedBallot(t *testing.T) {
 	defer mu.Unlock()
 	t.Logf("%d ballots acknowledged before SIGKILL", len(acked))
 
-	_, url = startDemo(t, data, voters)
+	_, url = startDemo(t, data, voters, extra...)
+	if nodes != nil {
+		var info struct{ Entries uint64 }
+		resp, err := http.Get(url + "/api/v1/elections/demo-federal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.NewDecoder(resp.Body).Decode(&info)
+		resp.Body.Close()
+		size, _ := nodes[1].App.Size()
+		if info.Entries > size {
+			t.Errorf("the restarted server holds %d entries, the network only %d", info.Entries, size)
+		}
+	}
 	for _, code := range acked {
 		resp, err := http.Get(url + "/api/v1/elections/demo-federal/track/" + code)
 		if err != nil {
