@@ -187,7 +187,6 @@ func (a *App) View(f func(st *election.State)) {
 	f(a.st)
 }
 
-
 func (a *App) rootLocked() ledger.Hash {
 	if a.st.Next == 0 {
 		return ledger.Hash{}
