@@ -70,10 +70,10 @@ type Options struct {
 // A Replica is the replicated ledger of one election.
 type Replica interface {
 	// Commit submits entries in order and returns once the network has
-	// decided each: errs[i] is nil if it was committed, the network's
-	// refusal otherwise. err means the network could not be reached:
-	// then nothing is known to be committed.
-	Commit(ctx context.Context, raws [][]byte) (errs []error, err error)
+	// decided each: errs[i] is nil if it was committed (at index
+	// indexes[i]), the network's refusal otherwise. err means the network
+	// could not be reached: then nothing is known to be committed.
+	Commit(ctx context.Context, raws [][]byte) (indexes []uint64, errs []error, err error)
 	// Entries returns the committed entries from index from on.
 	Entries(ctx context.Context, from uint64) ([][]byte, error)
 }
@@ -371,9 +371,8 @@ func (b *Box) appender() {
 	defer b.done.Done()
 	for batch := range b.batches {
 		if b.opts.Replica != nil {
-			if batch = b.replicate(batch); len(batch) == 0 {
-				continue
-			}
+			b.replicate(batch)
+			continue
 		}
 		for len(batch) > 0 {
 			raws := make([][]byte, len(batch))
@@ -409,52 +408,69 @@ func (b *Box) appender() {
 	}
 }
 
-// replicate commits a batch on the replicated ledger and returns what the
-// network committed; the rest is answered with the network's refusal, or
-// all of it with ErrUnavailable if the network cannot be reached.
-func (b *Box) replicate(batch []*request) []*request {
-	{
-		// The network may hold entries the mirror lacks — what it
-		// committed without confirming (a lost connection, a crash):
-		// mirror them first, so that the batch lands at the same index
-		// in both.
-		ctx, cancel := context.WithTimeout(context.Background(), replicaTimeout)
-		missing, err := b.opts.Replica.Entries(ctx, b.lg.Size())
-		cancel()
-		if err == nil && len(missing) > 0 {
-			b.cur, b.pos = nil, 0
-			_, err = b.lg.AppendBatch(context.Background(), missing)
+// replicate commits a batch on the replicated ledger, then mirrors into
+// the local ledger everything the network holds beyond it — entries an
+// earlier run submitted and the network committed late come before this
+// batch's — and answers each request with its index on the network. A
+// refused entry is answered with the network's refusal; all are answered
+// with ErrUnavailable if the network cannot be reached.
+func (b *Box) replicate(batch []*request) {
+	fail := func(rs []*request, err error) {
+		for _, r := range rs {
+			b.answer(r, 0, fmt.Errorf("%w: %v", ErrUnavailable, err))
 		}
-		if err != nil {
-			for _, r := range batch {
-				b.answer(r, 0, fmt.Errorf("%w: %v", ErrUnavailable, err))
-			}
-			return nil
-		}
+	}
+	// Mirror first what the network holds beyond the mirror, so that the
+	// batch is prepared against the same state.
+	if err := b.mirror(nil); err != nil {
+		fail(batch, err)
+		return
 	}
 	raws := make([][]byte, len(batch))
 	for i, r := range batch {
 		raws[i] = r.raw
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), replicaTimeout)
-	errs, err := b.opts.Replica.Commit(ctx, raws)
+	indexes, errs, err := b.opts.Replica.Commit(ctx, raws)
 	cancel()
 	if err != nil {
 		b.log.Error("ballotbox: the replicated ledger is unreachable", "origin", b.opts.Origin, "err", err)
-		for _, r := range batch {
-			b.answer(r, 0, fmt.Errorf("%w: %v", ErrUnavailable, err))
-		}
-		return nil
+		fail(batch, err)
+		return
 	}
-	kept := batch[:0]
+	var kept []*request
+	var at []uint64
 	for i, r := range batch {
 		if errs[i] != nil {
 			b.answer(r, 0, errs[i])
 			continue
 		}
-		kept = append(kept, r)
+		kept, at = append(kept, r), append(at, indexes[i])
 	}
-	return kept
+	if err := b.mirror(kept); err != nil {
+		b.log.Error("ballotbox: mirroring the replicated ledger failed", "origin", b.opts.Origin, "err", err)
+		fail(kept, err)
+		return
+	}
+	for i, r := range kept {
+		b.answer(r, at[i], nil)
+	}
+	b.rate.add(len(kept))
+}
+
+// mirror appends to the local ledger what the network committed beyond
+// it; ours are the requests whose prepared entries it may use.
+func (b *Box) mirror(ours []*request) error {
+	ctx, cancel := context.WithTimeout(context.Background(), replicaTimeout)
+	missing, err := b.opts.Replica.Entries(ctx, b.lg.Size())
+	cancel()
+	if err != nil || len(missing) == 0 {
+		return err
+	}
+	b.cur, b.pos = ours, 0
+	_, err = b.lg.AppendBatch(context.Background(), missing)
+	b.cur = nil
+	return err
 }
 
 // replicaTimeout bounds the wait for the network to commit a batch.
@@ -464,11 +480,9 @@ const replicaTimeout = 30 * time.Second
 // this position of the batch being appended.
 func (b *Box) validate(index uint64, entry []byte) error {
 	var p *election.Prepared
-	for b.pos < len(b.cur) {
-		r := b.cur[b.pos]
-		b.pos++
-		if bytes.Equal(r.raw, entry) {
-			p = r.prep
+	for j := b.pos; j < len(b.cur); j++ {
+		if bytes.Equal(b.cur[j].raw, entry) {
+			p, b.pos = b.cur[j].prep, j+1
 			break
 		}
 	}

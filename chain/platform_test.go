@@ -153,7 +153,7 @@ func TestServerOnTheNetwork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if errs, err := replica.Commit(ctx, [][]byte{e}); err != nil || errs[0] != nil {
+	if _, errs, err := replica.Commit(ctx, [][]byte{e}); err != nil || errs[0] != nil {
 		t.Fatalf("committing behind the server's back: %v %v", err, errs)
 	}
 	p2, err := platform.Open(ctx, cfg)

@@ -40,13 +40,14 @@ var ErrRefused = errors.New("chain: the network refused the entry")
 
 // Commit submits entries in order and waits until the network decided
 // each.
-func (r *Replica) Commit(ctx context.Context, raws [][]byte) ([]error, error) {
+func (r *Replica) Commit(ctx context.Context, raws [][]byte) ([]uint64, []error, error) {
 	errs := make([]error, len(raws))
+	indexes := make([]uint64, len(raws))
 	pending := map[int][32]byte{}
 	for i, raw := range raws {
 		res, err := r.c.BroadcastTxSync(ctx, raw)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if res.Code != CodeOK {
 			errs[i] = fmt.Errorf("%w: %s", ErrRefused, res.Log)
@@ -58,18 +59,19 @@ func (r *Replica) Commit(ctx context.Context, raws [][]byte) ([]error, error) {
 		for i, h := range pending {
 			q, err := r.c.ABCIQuery(ctx, "result", h[:])
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if q.Response.Code != CodeOK {
 				continue // not decided yet
 			}
 			var res txResult
 			if err := json.Unmarshal(q.Response.Value, &res); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if res.Code != CodeOK {
 				errs[i] = fmt.Errorf("%w: %s", ErrRefused, res.Log)
 			}
+			indexes[i] = res.Index
 			delete(pending, i)
 		}
 		if len(pending) == 0 {
@@ -77,11 +79,11 @@ func (r *Replica) Commit(ctx context.Context, raws [][]byte) ([]error, error) {
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("chain: %d entries not committed: %w", len(pending), ctx.Err())
+			return nil, nil, fmt.Errorf("chain: %d entries not committed: %w", len(pending), ctx.Err())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	return errs, nil
+	return indexes, errs, nil
 }
 
 // Entries returns the committed entries from index from on.

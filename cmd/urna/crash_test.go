@@ -113,7 +113,7 @@ func freePort(t *testing.T) int {
 }
 
 func crashTest(t *testing.T, nodes []*chain.Node) {
-	const voters, perVoter = 24, 40
+	const voters, perVoter = 24, 30
 	data := t.TempDir()
 	var extra []string
 	if nodes != nil {
@@ -171,48 +171,60 @@ func crashTest(t *testing.T, nodes []*chain.Node) {
 	}
 
 	// Every voter re-votes as fast as the server answers; the server is
-	// killed once a few hundred ballots have been acknowledged.
+	// killed (SIGKILL) each time another 120 ballots have been
+	// acknowledged, and restarted on the same data, three times.
 	var (
 		mu    sync.Mutex
 		acked []string
-		n     atomic.Int64
-		wg    sync.WaitGroup
 	)
-	killed := make(chan struct{})
-	for _, d := range devs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, b := range d.ballots {
-				rc, err := d.c.Cast(ctx, "demo-federal", b.Bytes())
-				if err != nil {
-					select {
-					case <-killed:
-						return // the server is gone: unacknowledged
-					default:
-						t.Errorf("cast before the kill: %v", err)
+	next := make([]atomic.Int64, len(devs)) // each voter's next ballot
+	for round := 0; round < 3; round++ {
+		if round > 0 {
+			cmd, url = startDemo(t, data, voters, extra...)
+		}
+		var n atomic.Int64
+		var wg sync.WaitGroup
+		killed := make(chan struct{})
+		for i, d := range devs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := client.New(url, nil) // casting needs no session
+				for {
+					k := next[i].Add(1) - 1
+					if int(k) >= len(d.ballots) {
 						return
 					}
+					rc, err := c.Cast(ctx, "demo-federal", d.ballots[k].Bytes())
+					if err != nil {
+						select {
+						case <-killed:
+							return // the server is gone: unacknowledged
+						default:
+							t.Errorf("cast before the kill: %v", err)
+							return
+						}
+					}
+					mu.Lock()
+					acked = append(acked, rc.TrackingCode)
+					mu.Unlock()
+					n.Add(1)
 				}
-				mu.Lock()
-				acked = append(acked, rc.TrackingCode)
-				mu.Unlock()
-				n.Add(1)
-			}
-		}()
+			}()
+		}
+		for n.Load() < 120 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		close(killed)
+		if err := cmd.Process.Signal(os.Kill); err != nil {
+			t.Fatal(err)
+		}
+		cmd.Wait()
+		wg.Wait()
 	}
-	for n.Load() < 300 {
-		time.Sleep(5 * time.Millisecond)
-	}
-	close(killed)
-	if err := cmd.Process.Signal(os.Kill); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
-	wg.Wait()
 	mu.Lock()
 	defer mu.Unlock()
-	t.Logf("%d ballots acknowledged before SIGKILL", len(acked))
+	t.Logf("%d ballots acknowledged across three SIGKILLs", len(acked))
 
 	_, url = startDemo(t, data, voters, extra...)
 	if nodes != nil {
