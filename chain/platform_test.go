@@ -98,15 +98,7 @@ func TestServerOnTheNetwork(t *testing.T) {
 	vote := func(i int) {
 		t.Helper()
 		c := client.New(srv.URL, nil)
-		ch, err := c.Login(ctx, demo.Voter(i), demo.Password)
-		if err != nil {
-			t.Fatal(err)
-		}
-		code, err := c.DemoCode(ctx, demo.Voter(i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.LoginCode(ctx, ch, code); err != nil {
+		if err := c.DemoLogin(ctx, demo.Voter(i), demo.Password); err != nil {
 			t.Fatal(err)
 		}
 		el, err := c.Election(ctx, "demo-park")

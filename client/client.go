@@ -152,6 +152,20 @@ func (c *Client) DemoCode(ctx context.Context, phone string) (string, error) {
 	return string(code), nil
 }
 
+// DemoLogin logs in on a demo platform: password, then the one-time code
+// read from the demo's SMS page.
+func (c *Client) DemoLogin(ctx context.Context, login, password string) error {
+	ch, err := c.Login(ctx, login, password)
+	if err != nil {
+		return err
+	}
+	code, err := c.DemoCode(ctx, login)
+	if err != nil {
+		return err
+	}
+	return c.LoginCode(ctx, ch, code)
+}
+
 // BallotInfo is one ballot the voter may receive.
 type BallotInfo struct {
 	Election string        `json:"election"`

@@ -102,15 +102,7 @@ func TestObserverOfTheDemo(t *testing.T) {
 	start := time.Now()
 	for _, i := range []int{0, 3} {
 		c := client.New(webSrv.URL, nil)
-		ch, err := c.Login(ctx, demo.Voter(i), demo.Password)
-		if err != nil {
-			t.Fatal(err)
-		}
-		code, err := c.DemoCode(ctx, demo.Voter(i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.LoginCode(ctx, ch, code); err != nil {
+		if err := c.DemoLogin(ctx, demo.Voter(i), demo.Password); err != nil {
 			t.Fatal(err)
 		}
 		el, err := c.Election(ctx, "demo-park")

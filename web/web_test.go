@@ -86,15 +86,7 @@ func (e *env) login(t *testing.T, i int) *client.Client {
 	t.Helper()
 	c := client.New(e.url, nil)
 	ctx := context.Background()
-	ch, err := c.Login(ctx, demo.Voter(i), demo.Password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := c.DemoCode(ctx, demo.Voter(i))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.LoginCode(ctx, ch, code); err != nil {
+	if err := c.DemoLogin(ctx, demo.Voter(i), demo.Password); err != nil {
 		t.Fatal(err)
 	}
 	return c

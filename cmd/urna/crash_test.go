@@ -130,15 +130,7 @@ func crashTest(t *testing.T, nodes []*chain.Node) {
 	devs := make([]*device, voters)
 	for i := range devs {
 		c := client.New(url, nil)
-		ch, err := c.Login(ctx, demo.Voter(i), demo.Password)
-		if err != nil {
-			t.Fatal(err)
-		}
-		code, err := c.DemoCode(ctx, demo.Voter(i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.LoginCode(ctx, ch, code); err != nil {
+		if err := c.DemoLogin(ctx, demo.Voter(i), demo.Password); err != nil {
 			t.Fatal(err)
 		}
 		el, err := c.Election(ctx, "demo-federal")
