@@ -173,6 +173,23 @@ func StartWith(home string, app abci.Application, logger cmtlog.Logger) (*node.N
 	return n, nil
 }
 
+// StartAll starts the nodes of homes (as Testnet wrote them); on an error
+// it stops those it started.
+func StartAll(homes []string, logger cmtlog.Logger) ([]*Node, error) {
+	var nodes []*Node
+	for _, h := range homes {
+		n, err := Start(h, logger)
+		if err != nil {
+			for _, started := range nodes {
+				started.Stop()
+			}
+			return nil, err
+		}
+		nodes = append(nodes, n)
+	}
+	return nodes, nil
+}
+
 // Stop stops the node and waits for it.
 func (n *Node) Stop() error {
 	if err := n.Node.Stop(); err != nil {

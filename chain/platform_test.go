@@ -44,13 +44,9 @@ func TestServerOnTheNetwork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var nodes []*chain.Node
-	for _, h := range homes {
-		n, err := chain.Start(h, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		nodes = append(nodes, n)
+	nodes, err := chain.StartAll(homes, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		for _, n := range nodes {

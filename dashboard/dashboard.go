@@ -102,17 +102,10 @@ type Alert struct {
 	Detail string `json:"detail"`
 }
 
-// phaseCodes name the phases.
-var phaseCodes = map[election.Phase]string{
-	election.PhaseEmpty: "empty", election.PhaseCeremony: "ceremony", election.PhaseKeyed: "keyed",
-	election.PhaseOpen: "open", election.PhaseClosed: "closed", election.PhaseTallied: "tallied",
-	election.PhaseDecided: "decided",
-}
-
 // FromState fills a snapshot from a state (read under its owner's lock).
 func FromState(id string, st *election.State) Snapshot {
 	p := st.Progress()
-	s := Snapshot{Election: id, Phase: phaseCodes[p.Phase], Now: p.LastTime, Entries: p.Entries, Counts: p.Counts,
+	s := Snapshot{Election: id, Phase: p.Phase.Code(), Now: p.LastTime, Entries: p.Entries, Counts: p.Counts,
 		Ceremony:   Ceremony{Guardians: p.Guardians, Threshold: p.Threshold, Round1: p.CeremonyPosted, Round2: p.CeremonyComplete, KeyPublished: p.KeyPublished},
 		Decryption: Decryption{Shares: p.SharesPublished, Threshold: p.Threshold, Result: st.Result != nil, Signatures: p.Signatures, Commission: p.Commission},
 		Regions:    []Region{}, Series: []Point{}, Alerts: []Alert{}, Cosigners: []string{}}

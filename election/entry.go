@@ -118,6 +118,28 @@ type ResultEntry struct {
 	Guardians []int            `json:"guardians"`
 }
 
+// Totals sums the result over districts: contest id → option id → count,
+// every option of the manifest's contests present.
+func (r *ResultEntry) Totals(m *Manifest) map[string]map[string]uint64 {
+	out := map[string]map[string]uint64{}
+	byID := map[string]Contest{}
+	for _, c := range m.Contests {
+		byID[c.ID] = c
+		out[c.ID] = map[string]uint64{}
+		for _, o := range c.Options {
+			out[c.ID][o.ID] = 0
+		}
+	}
+	for _, d := range r.Districts {
+		for _, c := range d.Contests {
+			for i, n := range c.Counts {
+				out[c.Contest][byID[c.Contest].Options[i].ID] += n
+			}
+		}
+	}
+	return out
+}
+
 // A DistrictResult is one district's counts.
 type DistrictResult struct {
 	District string          `json:"district"`

@@ -28,6 +28,11 @@ var phaseNames = [...]string{"empty", "key ceremony", "keyed", "voting open", "v
 
 func (p Phase) String() string { return phaseNames[p] }
 
+var phaseCodes = [...]string{"empty", "ceremony", "keyed", "open", "closed", "tallied", "decided"}
+
+// Code is the phase's name in the API and on dashboards.
+func (p Phase) Code() string { return phaseCodes[p] }
+
 // A State is an election after replaying its ledger up to Next.
 type State struct {
 	Next     uint64 // index of the next entry

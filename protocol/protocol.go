@@ -140,31 +140,17 @@ func Build(st *election.State, cp ledger.Checkpoint) (*Protocol, error) {
 			BallotsSuperseded: res.Counts.Superseded, BallotsSpoiled: res.Counts.Spoiled},
 		Times: Times{Opened: stamp(st.OpenedAt), Closed: stamp(st.ClosedAt), Decided: stamp(st.DecidedAt)},
 	}
-	totals := map[string][]uint64{}
+	totals := res.Totals(m)
 	byDistrict := map[string]election.DistrictResult{}
 	for _, d := range res.Districts {
 		byDistrict[d.District] = d
-		for _, c := range d.Contests {
-			t := totals[c.Contest]
-			for i, v := range c.Counts {
-				if i >= len(t) {
-					t = append(t, 0)
-				}
-				t[i] += v
-			}
-			totals[c.Contest] = t
-		}
 	}
 	options := map[string][]election.Option{}
 	for _, c := range m.Contests {
 		options[c.ID] = c.Options
 		pc := Contest{ID: c.ID, TitleRU: c.Title.RU, TitleEN: c.Title.EN}
-		for i, o := range c.Options {
-			var v uint64
-			if i < len(totals[c.ID]) {
-				v = totals[c.ID][i]
-			}
-			pc.Options = append(pc.Options, Option{ID: o.ID, Votes: v, TitleRU: o.Title.RU, TitleEN: o.Title.EN})
+		for _, o := range c.Options {
+			pc.Options = append(pc.Options, Option{ID: o.ID, Votes: totals[c.ID][o.ID], TitleRU: o.Title.RU, TitleEN: o.Title.EN})
 		}
 		p.Contests = append(p.Contests, pc)
 	}

@@ -146,29 +146,8 @@ func (r *Report) finish(failures []Failure) {
 		counts := s.Result.Counts
 		r.Counts = &counts
 		r.Ballots = counts.Counted
-		r.Results = Totals(s.Manifest, s.Result)
+		r.Results = s.Result.Totals(s.Manifest)
 	}
-}
-
-// Totals sums a result over districts: contest id → option id → count.
-func Totals(m *election.Manifest, res *election.ResultEntry) map[string]map[string]uint64 {
-	out := map[string]map[string]uint64{}
-	byID := map[string]election.Contest{}
-	for _, c := range m.Contests {
-		byID[c.ID] = c
-		out[c.ID] = map[string]uint64{}
-		for _, o := range c.Options {
-			out[c.ID][o.ID] = 0
-		}
-	}
-	for _, d := range res.Districts {
-		for _, c := range d.Contests {
-			for i, n := range c.Counts {
-				out[c.Contest][byID[c.Contest].Options[i].ID] += n
-			}
-		}
-	}
-	return out
 }
 
 // JSON returns the report as `urna verify --json` prints it.

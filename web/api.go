@@ -322,7 +322,7 @@ func (s *Server) summary(e *issuance.Election) electionSummary {
 	_, signed := e.Box.Ledger().Checkpoint()
 	sum.Checkpoint = string(signed)
 	e.Box.View(func(st *election.State) {
-		sum.Phase = phaseCodes[st.Phase]
+		sum.Phase = st.Phase.Code()
 		sum.Entries = st.Next
 		sum.Counts = st.Counts
 		if m := st.Manifest; m != nil {
@@ -330,13 +330,6 @@ func (s *Server) summary(e *issuance.Election) electionSummary {
 		}
 	})
 	return sum
-}
-
-// phaseCodes are the API's names of the phases.
-var phaseCodes = map[election.Phase]string{
-	election.PhaseEmpty: "empty", election.PhaseCeremony: "ceremony", election.PhaseKeyed: "keyed",
-	election.PhaseOpen: "open", election.PhaseClosed: "closed", election.PhaseTallied: "tallied",
-	election.PhaseDecided: "decided",
 }
 
 func (s *Server) elections(w http.ResponseWriter, r *http.Request) {

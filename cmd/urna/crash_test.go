@@ -88,13 +88,9 @@ func TestCrashLosesNoAcknowledgedBallot(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var nodes []*chain.Node
-		for _, h := range homes {
-			n, err := chain.Start(h, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			nodes = append(nodes, n)
+		nodes, err := chain.StartAll(homes, nil)
+		if err != nil {
+			t.Fatal(err)
 		}
 		// The nodes run until the test process ends: a CometBFT node
 		// stopped in-process may still read its closed block store from
