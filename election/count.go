@@ -2,7 +2,6 @@ package election
 
 import (
 	"bytes"
-	"crypto/ed25519"
 	"encoding/json"
 	"slices"
 
@@ -153,20 +152,18 @@ func (s *State) applySignature(p *Prepared) error {
 		return err
 	}
 	sg := p.Entry.Signature
-	var key []byte
-	for _, m := range s.Manifest.Commission {
-		if m.ID == sg.Member {
-			key = m.Key
-		}
-	}
-	if key == nil {
+	m, ok := s.Manifest.Member(sg.Member)
+	if !ok {
 		return fail(CheckSignature, p.Index, "%q is not a member of the commission", sg.Member)
 	}
 	if s.Signatures[sg.Member] {
 		return fail(CheckSignature, p.Index, "%q already signed", sg.Member)
 	}
-	if len(sg.Signature) != ed25519.SignatureSize || !ed25519.Verify(key, s.ProtocolMessage(), sg.Signature) {
-		return fail(CheckSignature, p.Index, "the signature of %q does not verify", sg.Member)
+	if open := s.Unresolved(); len(open) > 0 {
+		return fail(CheckDisputes, p.Index, "the dispute at entry %d is unresolved", open[0])
+	}
+	if err := m.Verify(s.ProtocolMessage(), sg.Signature); err != nil {
+		return fail(CheckSignature, p.Index, "the signature of %q: %v", sg.Member, err)
 	}
 	s.Signatures[sg.Member] = true
 	s.Signed[sg.Member] = append([]byte(nil), sg.Signature...)

@@ -21,6 +21,12 @@ const (
 	TypeShare      = "share"      // a guardian's decryption share
 	TypeResult     = "result"     // the decrypted result and reconciliation
 	TypeSignature  = "signature"  // a commission member's signature of the result
+
+	// Entries that may come between the others.
+	TypeHeartbeat  = "heartbeat"  // a guardian shows it still holds its key share
+	TypeKeyTest    = "keytest"    // a quorum's heartbeats decrypt the test ciphertext
+	TypeDispute    = "dispute"    // a voter's receipt whose ballot is missing
+	TypeResolution = "resolution" // a commission member resolves a dispute
 )
 
 // MaxEntrySize bounds an entry; the decoder rejects anything longer.
@@ -50,6 +56,10 @@ type Entry struct {
 	Share      *ShareEntry      `json:"share,omitempty"`
 	Result     *ResultEntry     `json:"result,omitempty"`
 	Signature  *SignatureEntry  `json:"signature,omitempty"`
+	Heartbeat  *HeartbeatEntry  `json:"heartbeat,omitempty"`
+	KeyTest    *KeyTestEntry    `json:"keytest,omitempty"`
+	Dispute    *DisputeEntry    `json:"dispute,omitempty"`
+	Resolution *ResolutionEntry `json:"resolution,omitempty"`
 }
 
 // A CeremonyEntry carries one key-ceremony message (package threshold's
@@ -167,6 +177,50 @@ type SignatureEntry struct {
 	Signature []byte `json:"signature"`
 }
 
+// A HeartbeatEntry is guardian Guardian's partial decryption of the
+// election's test ciphertext (State.TestCiphertext), with its proof bound
+// to Seen, the ledger size the guardian had read: proof that, after entry
+// Seen−1, the guardian still held its key share. Seen increases from one
+// heartbeat of a guardian to the next, so none can be replayed.
+type HeartbeatEntry struct {
+	Guardian int    `json:"guardian"`
+	Seen     uint64 `json:"seen"`
+	Share    []byte `json:"share"`
+}
+
+// A KeyTestEntry combines the last heartbeats of at least threshold
+// Guardians (ascending): the test ciphertext decrypts to its known
+// plaintext, so the election key can still be used.
+type KeyTestEntry struct {
+	Guardians []int `json:"guardians"`
+}
+
+// A DisputeEntry is a voter's complaint that the ballot of a receipt is
+// missing from the ledger: the ballot's tracking code, the receipt as the
+// voter holds it (checked against the log's key by the platform before it
+// files the dispute) and the voter's words. Nothing in it names the voter.
+type DisputeEntry struct {
+	Tracking string `json:"tracking"`
+	Receipt  []byte `json:"receipt"`
+	Reason   string `json:"reason"`
+}
+
+// Dispute outcomes.
+const (
+	OutcomeUpheld    = "upheld"    // the complaint is right
+	OutcomeDismissed = "dismissed" // the complaint is wrong
+)
+
+// A ResolutionEntry is a commission member's signed decision on the dispute
+// at ledger index Dispute.
+type ResolutionEntry struct {
+	Dispute   uint64 `json:"dispute"`
+	Member    string `json:"member"`
+	Outcome   string `json:"outcome"`
+	Reason    string `json:"reason"`
+	Signature []byte `json:"signature"`
+}
+
 // Encode returns the canonical bytes of e.
 func (e *Entry) Encode() ([]byte, error) {
 	return json.Marshal(e)
@@ -217,6 +271,10 @@ func (e *Entry) checkPayload() error {
 		TypeShare:      e.Share != nil,
 		TypeResult:     e.Result != nil,
 		TypeSignature:  e.Signature != nil,
+		TypeHeartbeat:  e.Heartbeat != nil,
+		TypeKeyTest:    e.KeyTest != nil,
+		TypeDispute:    e.Dispute != nil,
+		TypeResolution: e.Resolution != nil,
 	}
 	switch e.Type {
 	case TypeOpen, TypeClose:

@@ -26,6 +26,11 @@ const (
 	CheckResult     = "R1" // the result is the decryption of the tally
 	CheckCounts     = "R2" // the reconciliation counts are right
 	CheckSignature  = "P1" // a commission member's signature of the result is valid
+	CheckDisputes   = "P2" // no dispute is unresolved when a member signs
+	CheckHeartbeat  = "H1" // a guardian's heartbeat is fresh and its partial decryption verifies
+	CheckKeyTest    = "H2" // a quorum's heartbeats decrypt the test ciphertext
+	CheckDispute    = "X1" // a dispute is well-formed and filed before the result is signed
+	CheckResolution = "X2" // a dispute's resolution is signed by a commission member, once
 )
 
 // A CheckError says which check an entry failed, at which ledger index, and

@@ -1,6 +1,7 @@
 package election
 
 import (
+	"crypto/ed25519"
 	"crypto/rsa"
 	"fmt"
 	"strings"
@@ -90,12 +91,31 @@ type Guardian struct {
 	Key   []byte `json:"key"`
 }
 
-// A Member of the commission signs the result with Key (an Ed25519 public
-// key).
+// A Member of the commission signs the result with Key, a public key of
+// the signature scheme Scheme (package crypto/sign; empty means Ed25519).
 type Member struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-	Key  []byte `json:"key"`
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Scheme string `json:"scheme,omitempty"`
+	Key    []byte `json:"key"`
+}
+
+// Verify checks the member's signature of msg.
+func (m Member) Verify(msg, sig []byte) error {
+	if m.Scheme != "" || len(m.Key) != ed25519.PublicKeySize || len(sig) != ed25519.SignatureSize || !ed25519.Verify(m.Key, msg, sig) {
+		return fmt.Errorf("the signature does not verify")
+	}
+	return nil
+}
+
+// Member returns the commission member with the given id.
+func (m *Manifest) Member(id string) (Member, bool) {
+	for _, mb := range m.Commission {
+		if mb.ID == id {
+			return mb, true
+		}
+	}
+	return Member{}, false
 }
 
 // Contest kinds.
@@ -207,8 +227,11 @@ func (m *Manifest) Check() (map[string]*rsa.PublicKey, error) {
 		if err := checkID("commission member", mb.ID); err != nil {
 			return nil, err
 		}
-		if members[mb.ID] || len(mb.Key) != 32 {
-			return nil, fmt.Errorf("commission member %q: duplicate or key not 32 bytes", mb.ID)
+		if members[mb.ID] {
+			return nil, fmt.Errorf("commission member %q listed twice", mb.ID)
+		}
+		if mb.Scheme != "" || len(mb.Key) != ed25519.PublicKeySize {
+			return nil, fmt.Errorf("commission member %q: not an Ed25519 key", mb.ID)
 		}
 		members[mb.ID] = true
 	}

@@ -53,7 +53,7 @@ func TestManifestCheck(t *testing.T) {
 		"unknown district":   {func(m *Manifest) { m.Contests[1].Districts = []string{"d9"} }, "unknown district"},
 		"threshold above n":  {func(m *Manifest) { m.Threshold = 3 }, "threshold"},
 		"guardian order":     {func(m *Manifest) { m.Guardians[1].Index = 5 }, "indices must run"},
-		"member key":         {func(m *Manifest) { m.Commission[0].Key = nil }, "key not 32 bytes"},
+		"member key":         {func(m *Manifest) { m.Commission[0].Key = nil }, "commission member \"m1\""},
 		"region window outside": {func(m *Manifest) {
 			m.Regions = []Region{{ID: "r", Name: Text{RU: "Р"}, Voting: Window{Opens: 900, Closes: 1500, TimeZone: "Asia/Omsk"}}}
 		}, "within the election's window"},

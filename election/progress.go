@@ -21,6 +21,10 @@ type Progress struct {
 	SharesPublished  int // guardians who published their decryption share
 	Signatures       int // commission members who signed the result
 	Commission       int
+	KeyTestedAt      int64 // when a quorum last decrypted the test ciphertext (0: never)
+	Heartbeats       int   // guardians with a heartbeat on the ledger
+	Disputes         int   // disputes filed
+	Unresolved       int   // disputes not yet resolved
 }
 
 // DistrictTurnout is one district's credentials issued and credentials
@@ -35,7 +39,8 @@ type DistrictTurnout struct {
 // Progress reports the state's progress.
 func (s *State) Progress() Progress {
 	p := Progress{Phase: s.Phase, Entries: s.Next, LastTime: s.LastTime, Counts: s.Counts,
-		KeyPublished: s.Key != nil, SharesPublished: len(s.shares), Signatures: len(s.Signatures)}
+		KeyPublished: s.Key != nil, SharesPublished: len(s.shares), Signatures: len(s.Signatures),
+		KeyTestedAt: s.KeyTestedAt, Heartbeats: len(s.Heartbeats), Disputes: len(s.Disputes), Unresolved: len(s.Unresolved())}
 	if m := s.Manifest; m != nil {
 		p.Guardians, p.Threshold, p.Commission = len(m.Guardians), m.Threshold, len(m.Commission)
 		for _, d := range m.Districts {

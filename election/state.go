@@ -76,6 +76,17 @@ type State struct {
 	// When voting opened and closed and the result was published (the
 	// entries' times, Unix milliseconds; 0 before).
 	OpenedAt, ClosedAt, DecidedAt int64
+
+	// Liveness of the key: each guardian's last heartbeat (entry time,
+	// Unix ms) and when a quorum's test decryption was published (0: not
+	// yet) by which guardians.
+	Heartbeats  map[int]int64
+	heartbeats  map[int]heartbeat
+	KeyTestedAt int64
+	KeyTestedBy []int
+
+	// Disputes by the index of their entry, and their resolutions.
+	Disputes map[uint64]*Dispute
 }
 
 // credentialState is what the state keeps of each credential that voted.
@@ -105,6 +116,9 @@ func New() *State {
 		shares:      map[int][]byte{},
 		Signatures:  map[string]bool{},
 		Signed:      map[string][]byte{},
+		Heartbeats:  map[int]int64{},
+		heartbeats:  map[int]heartbeat{},
+		Disputes:    map[uint64]*Dispute{},
 	}
 }
 
@@ -195,6 +209,14 @@ func (s *State) apply(p *Prepared) error {
 		return s.applyResult(p)
 	case TypeSignature:
 		return s.applySignature(p)
+	case TypeHeartbeat:
+		return s.applyHeartbeat(p)
+	case TypeKeyTest:
+		return s.applyKeyTest(p)
+	case TypeDispute:
+		return s.applyDispute(p)
+	case TypeResolution:
+		return s.applyResolution(p)
 	}
 	return fail(CheckDecode, p.Index, "unknown entry type %q", e.Type)
 }

@@ -157,6 +157,39 @@ func Combine(p Params, publicShares []*ristretto255.Element, cts []*elgamal.Ciph
 	if len(valid) < p.T {
 		return nil, errors.Join(append([]error{fmt.Errorf("%w: %d valid decryption shares, %d needed", ErrQuorum, len(valid), p.T)}, skipped...)...)
 	}
+	return interpolate(valid, cts), errors.Join(skipped...)
+}
+
+// CombineVerified is Combine for shares the caller has already verified,
+// each with VerifyDecryptionShare (possibly under different contexts, as
+// the heartbeats of a ledger are): it checks only that the guardians are
+// distinct and in range, at least T, and that each share has one partial
+// decryption per ciphertext, then interpolates. Variable time.
+func CombineVerified(p Params, cts []*elgamal.Ciphertext, shares []*DecryptionShare) ([]*ristretto255.Element, error) {
+	if err := p.Check(); err != nil {
+		return nil, err
+	}
+	seen := make([]bool, p.N+1)
+	for _, ds := range shares {
+		j := ds.Guardian
+		if j < 1 || j > p.N || seen[j] {
+			return nil, blame(j, ErrInvalidShare, "no guardian %d of %d, or a second share of it", j, p.N)
+		}
+		if len(ds.D) != len(cts) {
+			return nil, blame(j, ErrInvalidShare, "%d partial decryptions for %d ciphertexts", len(ds.D), len(cts))
+		}
+		seen[j] = true
+	}
+	if len(shares) < p.T {
+		return nil, fmt.Errorf("%w: %d decryption shares, %d needed", ErrQuorum, len(shares), p.T)
+	}
+	valid := slices.Clone(shares)
+	return interpolate(valid, cts), nil
+}
+
+// interpolate computes M_k = B_k − Σ_{j∈S} λ_j·D_{j,k} over the valid
+// shares of distinct guardians.
+func interpolate(valid []*DecryptionShare, cts []*elgamal.Ciphertext) []*ristretto255.Element {
 	// 2. Lagrange coefficients at zero over the set S of valid guardians.
 	slices.SortFunc(valid, func(a, b *DecryptionShare) int { return a.Guardian - b.Guardian })
 	set := make([]int, len(valid))
@@ -178,7 +211,7 @@ func Combine(p Params, publicShares []*ristretto255.Element, cts []*elgamal.Ciph
 		}
 		out[k] = ristretto255.NewIdentityElement().VarTimeMultiScalarMult(scalars, points)
 	}
-	return out, errors.Join(skipped...)
+	return out
 }
 
 // lagrangeAtZero returns λ_j = Π_{m∈S, m≠j} m / (m − j) mod ℓ, the
