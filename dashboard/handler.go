@@ -17,7 +17,10 @@ import (
 //go:embed templates assets
 var files embed.FS
 
-var pages = template.Must(template.New("").ParseFS(files, "templates/*.html"))
+var pages = template.Must(template.New("").Funcs(template.FuncMap{
+	// utc shows a Unix-millisecond time to the minute, in UTC.
+	"utc": func(ms int64) string { return time.UnixMilli(ms).UTC().Format("2006-01-02 15:04") + " UTC" },
+}).ParseFS(files, "templates/*.html"))
 
 // page is what the templates receive.
 type page struct {

@@ -63,6 +63,9 @@ func (s *State) applyShare(p *Prepared) error {
 		return err
 	}
 	sh := p.Entry.Share
+	if len(s.tallyCts) == 0 {
+		return fail(CheckShare, p.Index, "the tally is empty: there is nothing to decrypt")
+	}
 	if !slices.Contains(s.qualified, sh.Guardian) {
 		return fail(CheckShare, p.Index, "guardian %d is not a qualified key holder", sh.Guardian)
 	}
@@ -77,8 +80,15 @@ func (s *State) applyShare(p *Prepared) error {
 }
 
 // ExpectedResult decrypts the tally from the shares published so far. It
-// fails if fewer than the threshold have been published.
+// fails if fewer than the threshold have been published — unless nobody
+// voted: an empty tally has nothing to decrypt, and its result (no
+// district, no guardian) needs no share.
 func (s *State) ExpectedResult() (*ResultEntry, error) {
+	if len(s.tallyCts) == 0 {
+		r := &ResultEntry{Districts: []DistrictResult{}, Counts: s.Counts, Guardians: []int{}}
+		r.Counts.Counted = s.Counts.Voted
+		return r, nil
+	}
 	values, guardians, err := s.combineShares()
 	if err != nil {
 		return nil, err

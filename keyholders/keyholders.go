@@ -19,6 +19,7 @@ import (
 	"github.com/gtank/ristretto255"
 
 	"github.com/urna-vote/urna/ballotbox"
+	"github.com/urna-vote/urna/crypto/elgamal"
 	"github.com/urna-vote/urna/crypto/group"
 	"github.com/urna-vote/urna/crypto/threshold"
 	"github.com/urna-vote/urna/election"
@@ -141,8 +142,27 @@ func (k *Keys) Ceremony(ctx context.Context, box *ballotbox.Box) error {
 	if err != nil {
 		return err
 	}
-	_, err = box.Append(ctx, &election.Entry{Type: election.TypeKey,
+	return post(ctx, box, election.PhaseKeyed, &election.Entry{Type: election.TypeKey,
 		Key: &election.KeyEntry{Key: res.Key.Bytes(), Qualified: res.Qualified}})
+}
+
+// post appends one of the platform's own entries (the key, the close, the
+// tally, the result) unless the election has already reached done: the
+// platform's conductor posts the same entries by itself, and whichever
+// comes second is refused by the state machine, which is no error here.
+func post(ctx context.Context, box *ballotbox.Box, done election.Phase, e *election.Entry) error {
+	var phase election.Phase
+	box.View(func(st *election.State) { phase = st.Phase })
+	if phase >= done {
+		return nil
+	}
+	_, err := box.Append(ctx, e)
+	if err != nil {
+		box.View(func(st *election.State) { phase = st.Phase })
+		if phase >= done {
+			return nil
+		}
+	}
 	return err
 }
 
@@ -153,48 +173,32 @@ func (k *Keys) Ceremony(ctx context.Context, box *ballotbox.Box) error {
 func (k *Keys) Count(ctx context.Context, box *ballotbox.Box) error {
 	var phase election.Phase
 	box.View(func(st *election.State) { phase = st.Phase })
-	if phase == election.PhaseOpen {
-		if _, err := box.Append(ctx, &election.Entry{Type: election.TypeClose}); err != nil {
-			return err
-		}
-		phase = election.PhaseClosed
+	if phase < election.PhaseOpen {
+		return fmt.Errorf("keyholders: the election is %s, not open or closed", phase)
 	}
-	if phase != election.PhaseClosed {
-		return fmt.Errorf("keyholders: the election is %s, not closed", phase)
+	if err := post(ctx, box, election.PhaseClosed, &election.Entry{Type: election.TypeClose}); err != nil {
+		return err
 	}
 	var tally *election.TallyEntry
 	box.View(func(st *election.State) { tally = st.ExpectedTally() })
-	if _, err := box.Append(ctx, &election.Entry{Type: election.TypeTally, Tally: tally}); err != nil {
+	if err := post(ctx, box, election.PhaseTallied, &election.Entry{Type: election.TypeTally, Tally: tally}); err != nil {
 		return err
 	}
 	var (
-		setup *threshold.Setup
-		c     *threshold.Ceremony
-		err   error
+		t       int
+		ctxHash [32]byte
+		err     error
 	)
-	var t int
-	var ctxHash [32]byte
 	box.View(func(st *election.State) {
-		c = st.Ceremony()
-		t = st.Manifest.Threshold
-		ctxHash = st.ContextHash
-		pubs := make([][]byte, len(st.Manifest.Guardians))
-		for i, g := range st.Manifest.Guardians {
-			pubs[i] = g.Key
+		t, ctxHash = st.Manifest.Threshold, st.ContextHash
+		if len(st.TallyCiphertexts()) == 0 {
+			t = 0 // nobody voted: nothing to decrypt
 		}
-		setup, err = threshold.NewSetup(threshold.Params{N: len(pubs), T: t}, st.CeremonyContext(), pubs)
 	})
-	if err != nil {
-		return err
-	}
 	for i := 0; i < t; i++ {
-		key, err := guardianKey(k.Guardians[i])
+		share, err := k.share(box, i+1)
 		if err != nil {
 			return err
-		}
-		share, _, err := threshold.Recover(setup, i+1, key, c.Round1Messages(), c.Round2Messages())
-		if err != nil {
-			return fmt.Errorf("keyholders: guardian %d recovering its share: %w", i+1, err)
 		}
 		var ds *threshold.DecryptionShare
 		box.View(func(st *election.State) {
@@ -203,18 +207,25 @@ func (k *Keys) Count(ctx context.Context, box *ballotbox.Box) error {
 		if err != nil {
 			return err
 		}
-		if _, err := box.Append(ctx, &election.Entry{Type: election.TypeShare,
+		// With the conductor's result already out, a late share is refused.
+		if err := post(ctx, box, election.PhaseDecided, &election.Entry{Type: election.TypeShare,
 			Share: &election.ShareEntry{Guardian: i + 1, Share: ds.Encode()}}); err != nil {
 			return err
 		}
 	}
 	var res *election.ResultEntry
-	box.View(func(st *election.State) { res, err = st.ExpectedResult() })
+	box.View(func(st *election.State) {
+		if st.Phase == election.PhaseTallied {
+			res, err = st.ExpectedResult()
+		}
+	})
 	if err != nil {
 		return err
 	}
-	if _, err := box.Append(ctx, &election.Entry{Type: election.TypeResult, Result: res}); err != nil {
-		return err
+	if res != nil {
+		if err := post(ctx, box, election.PhaseDecided, &election.Entry{Type: election.TypeResult, Result: res}); err != nil {
+			return err
+		}
 	}
 	var msg []byte
 	box.View(func(st *election.State) { msg = st.ProtocolMessage() })
@@ -231,4 +242,78 @@ func (k *Keys) Count(ctx context.Context, box *ballotbox.Box) error {
 		}
 	}
 	return nil
+}
+
+// Heartbeats posts a heartbeat of every guardian (docs/protocol.md §10.1):
+// each recovers its share from the ledger and its long-term key and
+// partially decrypts the test ciphertext, bound to the ledger size it read.
+func (k *Keys) Heartbeats(ctx context.Context, box *ballotbox.Box) error {
+	for i := range k.Guardians {
+		share, err := k.share(box, i+1)
+		if err != nil {
+			return err
+		}
+		var e *election.Entry
+		box.View(func(st *election.State) {
+			seen := st.Next
+			var ds *threshold.DecryptionShare
+			ds, err = threshold.PartialDecrypt(share, []*elgamal.Ciphertext{st.TestCiphertext()},
+				election.HeartbeatContext(st.ContextHash, i+1, seen), rand.Reader)
+			if err == nil {
+				e = &election.Entry{Type: election.TypeHeartbeat,
+					Heartbeat: &election.HeartbeatEntry{Guardian: i + 1, Seen: seen, Share: ds.Encode()}}
+			}
+		})
+		share.Zero()
+		if err != nil {
+			return err
+		}
+		if _, err := box.Append(ctx, e); err != nil {
+			return fmt.Errorf("keyholders: guardian %d's heartbeat: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// share recovers guardian index's share from the ledger.
+func (k *Keys) share(box *ballotbox.Box, index int) (*threshold.Share, error) {
+	key, err := guardianKey(k.Guardians[index-1])
+	if err != nil {
+		return nil, err
+	}
+	var (
+		setup *threshold.Setup
+		c     *threshold.Ceremony
+	)
+	box.View(func(st *election.State) {
+		c = st.Ceremony()
+		pubs := make([][]byte, len(st.Manifest.Guardians))
+		for i, g := range st.Manifest.Guardians {
+			pubs[i] = g.Key
+		}
+		setup, err = threshold.NewSetup(threshold.Params{N: len(pubs), T: st.Manifest.Threshold}, st.CeremonyContext(), pubs)
+	})
+	if err != nil {
+		return nil, err
+	}
+	share, _, err := threshold.Recover(setup, index, key, c.Round1Messages(), c.Round2Messages())
+	if err != nil {
+		return nil, fmt.Errorf("keyholders: guardian %d recovering its share: %w", index, err)
+	}
+	return share, nil
+}
+
+// Resolve has commission member id resolve the dispute at ledger index
+// dispute.
+func (k *Keys) Resolve(ctx context.Context, box *ballotbox.Box, id string, dispute uint64, outcome, reason string) error {
+	seed, ok := k.Members[id]
+	if !ok {
+		return fmt.Errorf("keyholders: no member %q", id)
+	}
+	var msg []byte
+	box.View(func(st *election.State) { msg = st.ResolutionMessage(dispute, outcome, reason) })
+	_, err := box.Append(ctx, &election.Entry{Type: election.TypeResolution, Resolution: &election.ResolutionEntry{
+		Dispute: dispute, Member: id, Outcome: outcome, Reason: reason,
+		Signature: ed25519.Sign(ed25519.NewKeyFromSeed(seed), msg)}})
+	return err
 }

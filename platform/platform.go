@@ -332,6 +332,7 @@ func (p *Platform) background(e *issuance.Election) {
 			var snap dashboard.Snapshot
 			e.Box.View(func(st *election.State) { snap = dashboard.FromState(e.ID, st) })
 			e.Series.Record(snap)
+			p.conduct(p.ctx, e)
 			p.watchPhases(p.ctx, e, seen)
 			select {
 			case <-p.ctx.Done():

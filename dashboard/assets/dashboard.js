@@ -93,10 +93,13 @@
     text($('cosigners'), s.cosigners.length ? s.cosigners.join(', ') : '—');
     text($('ceremony'), L('хранителей: ', 'guardians: ') + s.ceremony.guardians + L(', порог ', ', threshold ') + s.ceremony.threshold +
       L('; первый раунд: ', '; round 1: ') + s.ceremony.round1 + L(', второй: ', ', round 2: ') + s.ceremony.round2 + '; ' +
-      (s.ceremony.key_published ? L('ключ опубликован', 'key published') : L('ключ не опубликован', 'key not published')));
+      (s.ceremony.key_published ? L('ключ опубликован', 'key published') : L('ключ не опубликован', 'key not published')) +
+      L('; хранителей на связи: ', '; guardians with a heartbeat: ') + s.ceremony.heartbeats + '; ' +
+      (s.ceremony.key_tested_at ? L('проверка ключа: ', 'key tested: ') + new Date(s.ceremony.key_tested_at).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : L('ключ не проверен', 'key not tested')));
     text($('decryption'), L('долей расшифрования: ', 'decryption shares: ') + s.decryption.shares + ' / ' + s.decryption.threshold + '; ' +
       (s.decryption.result ? L('итоги опубликованы', 'result published') : L('итогов нет', 'no result yet')) +
-      L('; подписи комиссии: ', '; commission signatures: ') + s.decryption.signatures + ' / ' + s.decryption.commission);
+      L('; подписи комиссии: ', '; commission signatures: ') + s.decryption.signatures + ' / ' + s.decryption.commission +
+      L('; жалоб: ', '; disputes: ') + s.decryption.disputes + L(', нерассмотренных: ', ', unresolved: ') + s.decryption.unresolved);
     var list = $('alert-list');
     list.innerHTML = '';
     for (var i = 0; i < s.alerts.length; i++) {
