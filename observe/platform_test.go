@@ -94,7 +94,10 @@ func TestObserverOfTheDemo(t *testing.T) {
 		if names, err := policy.Check([]byte(rc.Checkpoint)); err != nil {
 			t.Errorf("receipt of entry %d: %v (cosigned by %v)", rc.Entry, err, names)
 		}
-		el, _ := c.Election(ctx, "demo-park")
+		el, err := c.Election(ctx, "demo-park")
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := el.CheckReceipt(rc, b); err != nil {
 			t.Errorf("receipt with cosignatures: %v", err)
 		}
@@ -140,14 +143,23 @@ func TestObserverOfTheDemo(t *testing.T) {
 	if len(snap.Alerts) != 0 {
 		t.Fatalf("alerts on an honest platform: %v", snap.Alerts)
 	}
-	resp, err := http.Get(webSrv.URL + "/ledger/demo-park/checkpoint")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if _, err := policy.Check(served); err != nil {
-		t.Errorf("the platform's checkpoint: %v", err)
+	// The checkpoint the platform serves is cosigned (within moments of
+	// the last entry: the conductor may have just posted one).
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		resp, err := http.Get(webSrv.URL + "/ledger/demo-park/checkpoint")
+		if err != nil {
+			t.Fatal(err)
+		}
+		served, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		_, err = policy.Check(served)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the platform's checkpoint: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 
 	// Both dashboards, in a real browser.
