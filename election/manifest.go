@@ -1,13 +1,13 @@
 package election
 
 import (
-	"crypto/ed25519"
 	"crypto/rsa"
 	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/urna-vote/urna/ballot"
+	"github.com/urna-vote/urna/crypto/sign"
 )
 
 // A Manifest defines an election: what is asked, of whom, when, who holds
@@ -102,10 +102,7 @@ type Member struct {
 
 // Verify checks the member's signature of msg.
 func (m Member) Verify(msg, sig []byte) error {
-	if m.Scheme != "" || len(m.Key) != ed25519.PublicKeySize || len(sig) != ed25519.SignatureSize || !ed25519.Verify(m.Key, msg, sig) {
-		return fmt.Errorf("the signature does not verify")
-	}
-	return nil
+	return sign.Verify(m.Scheme, m.Key, msg, sig)
 }
 
 // Member returns the commission member with the given id.
@@ -230,8 +227,11 @@ func (m *Manifest) Check() (map[string]*rsa.PublicKey, error) {
 		if members[mb.ID] {
 			return nil, fmt.Errorf("commission member %q listed twice", mb.ID)
 		}
-		if mb.Scheme != "" || len(mb.Key) != ed25519.PublicKeySize {
-			return nil, fmt.Errorf("commission member %q: not an Ed25519 key", mb.ID)
+		if mb.Scheme == sign.Ed25519 {
+			return nil, fmt.Errorf("commission member %q: the default scheme %q is written by omitting it", mb.ID, mb.Scheme)
+		}
+		if err := sign.CheckPublicKey(mb.Scheme, mb.Key); err != nil {
+			return nil, fmt.Errorf("commission member %q: %w", mb.ID, err)
 		}
 		members[mb.ID] = true
 	}

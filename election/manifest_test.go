@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/urna-vote/urna/crypto/credential"
+	"github.com/urna-vote/urna/crypto/sign"
 )
 
 func validManifest(t *testing.T) *Manifest {
@@ -27,8 +28,18 @@ func validManifest(t *testing.T) *Manifest {
 		},
 		Guardians:  []Guardian{{Index: 1, Key: key}, {Index: 2, Key: key}},
 		Threshold:  2,
-		Commission: []Member{{ID: "m1", Key: key}},
+		Commission: []Member{{ID: "m1", Key: memberKey(t, sign.Ed25519)}},
 	}
+}
+
+// memberKey returns a fresh public key of the scheme.
+func memberKey(t *testing.T, scheme string) []byte {
+	t.Helper()
+	s, err := sign.Generate(scheme, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Public()
 }
 
 func TestManifestCheck(t *testing.T) {
@@ -54,6 +65,9 @@ func TestManifestCheck(t *testing.T) {
 		"threshold above n":  {func(m *Manifest) { m.Threshold = 3 }, "threshold"},
 		"guardian order":     {func(m *Manifest) { m.Guardians[1].Index = 5 }, "indices must run"},
 		"member key":         {func(m *Manifest) { m.Commission[0].Key = nil }, "commission member \"m1\""},
+		"member scheme":      {func(m *Manifest) { m.Commission[0].Scheme = "rsa" }, "commission member \"m1\""},
+		"default scheme":     {func(m *Manifest) { m.Commission[0].Scheme = sign.Ed25519 }, "omitting"},
+		"scheme of key":      {func(m *Manifest) { m.Commission[0].Scheme = sign.GOST256 }, "commission member \"m1\""},
 		"region window outside": {func(m *Manifest) {
 			m.Regions = []Region{{ID: "r", Name: Text{RU: "Р"}, Voting: Window{Opens: 900, Closes: 1500, TimeZone: "Asia/Omsk"}}}
 		}, "within the election's window"},
@@ -107,5 +121,14 @@ func TestFirstEntryMustDefine(t *testing.T) {
 	}
 	if s.Next != 0 {
 		t.Fatal("a rejected entry moved the state")
+	}
+}
+
+// A GOST member's key is checked as such.
+func TestGOSTMember(t *testing.T) {
+	m := validManifest(t)
+	m.Commission = append(m.Commission, Member{ID: "m2", Scheme: sign.GOST256, Key: memberKey(t, sign.GOST256)})
+	if _, err := m.Check(); err != nil {
+		t.Fatal(err)
 	}
 }
