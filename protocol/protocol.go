@@ -111,9 +111,10 @@ type Guardian struct {
 // Member is a commission member and their signature of the result.
 type Member struct {
 	ID          string `xml:"id,attr"`
+	Scheme      string `xml:"scheme,attr,omitempty"` // the key's signature scheme as the manifest names it; absent: Ed25519
 	Name        string `xml:"name"`
 	Fingerprint string `xml:"key-sha256"`          // hex SHA-256 of the public key
-	Signature   string `xml:"signature,omitempty"` // base64 Ed25519; absent: did not sign
+	Signature   string `xml:"signature,omitempty"` // base64, in the member's scheme; absent: did not sign
 }
 
 // Times are when voting opened and closed and the result was published.
@@ -184,7 +185,7 @@ func Build(st *election.State, cp ledger.Checkpoint) (*Protocol, error) {
 	}
 	for _, c := range m.Commission {
 		fp := sha256.Sum256(c.Key)
-		mem := Member{ID: c.ID, Name: c.Name, Fingerprint: hex.EncodeToString(fp[:])}
+		mem := Member{ID: c.ID, Scheme: c.Scheme, Name: c.Name, Fingerprint: hex.EncodeToString(fp[:])}
 		if sig, ok := st.Signed[c.ID]; ok {
 			mem.Signature = b64(sig)
 		}
