@@ -92,9 +92,9 @@ func (k *ed25519Signer) Sign(_ io.Reader, message []byte) ([]byte, error) {
 
 func (k *ed25519Signer) privateBytes() []byte { return bytes.Clone(k.key.Seed()) }
 
-func (k *ed25519Signer) String() string                 { return secretString(Ed25519) }
-func (k *ed25519Signer) GoString() string               { return k.String() }
-func (k *ed25519Signer) Format(f fmt.State, _ rune)     { io.WriteString(f, k.String()) }
-func (k *ed25519Signer) MarshalJSON() ([]byte, error)   { return nil, errMarshalSecret }
-func (k *ed25519Signer) MarshalText() ([]byte, error)   { return nil, errMarshalSecret }
-func (k *ed25519Signer) MarshalBinary() ([]byte, error) { return nil, errMarshalSecret }
+func (k ed25519Signer) String() string                 { return secretString(Ed25519) }
+func (k ed25519Signer) GoString() string               { return k.String() }
+func (k ed25519Signer) Format(f fmt.State, _ rune)     { io.WriteString(f, k.String()) }
+func (k ed25519Signer) MarshalJSON() ([]byte, error)   { return nil, errMarshalSecret }
+func (k ed25519Signer) MarshalText() ([]byte, error)   { return nil, errMarshalSecret }
+func (k ed25519Signer) MarshalBinary() ([]byte, error) { return nil, errMarshalSecret }

@@ -253,12 +253,12 @@ func (k *gostSigner) Sign(rand io.Reader, message []byte) ([]byte, error) {
 
 func (k *gostSigner) privateBytes() []byte { return leBytes(k.d, gostSize) }
 
-func (k *gostSigner) String() string                 { return secretString(GOST256) }
-func (k *gostSigner) GoString() string               { return k.String() }
-func (k *gostSigner) Format(f fmt.State, _ rune)     { io.WriteString(f, k.String()) }
-func (k *gostSigner) MarshalJSON() ([]byte, error)   { return nil, errMarshalSecret }
-func (k *gostSigner) MarshalText() ([]byte, error)   { return nil, errMarshalSecret }
-func (k *gostSigner) MarshalBinary() ([]byte, error) { return nil, errMarshalSecret }
+func (k gostSigner) String() string                 { return secretString(GOST256) }
+func (k gostSigner) GoString() string               { return k.String() }
+func (k gostSigner) Format(f fmt.State, _ rune)     { io.WriteString(f, k.String()) }
+func (k gostSigner) MarshalJSON() ([]byte, error)   { return nil, errMarshalSecret }
+func (k gostSigner) MarshalText() ([]byte, error)   { return nil, errMarshalSecret }
+func (k gostSigner) MarshalBinary() ([]byte, error) { return nil, errMarshalSecret }
 
 // leInt reads b as a little-endian unsigned integer.
 func leInt(b []byte) *big.Int {
