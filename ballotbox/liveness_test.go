@@ -162,3 +162,41 @@ func TestDisputeBlocksSigning(t *testing.T) {
 		t.Errorf("dispute after the signing: check %q, want %s", id, election.CheckDispute)
 	}
 }
+
+// The participants of each district are published after the close, before
+// the tally, and no district has issued more credentials than it had
+// participants.
+func TestParticipants(t *testing.T) {
+	te := newElection(t, 0)
+	ctx := context.Background()
+	te.issue(t)
+	te.issue(t) // two credentials in d1
+	te.clock.add(12 * time.Hour)
+	if _, err := te.box.Append(ctx, &election.Entry{Type: election.TypeClose}); err != nil {
+		t.Fatal(err)
+	}
+	var tally *election.TallyEntry
+	te.box.View(func(st *election.State) { tally = st.ExpectedTally() })
+	if id := appendCheck(t, te, &election.Entry{Type: election.TypeTally, Tally: tally}); id != election.CheckTally {
+		t.Errorf("tally before the participants: check %q, want %s", id, election.CheckTally)
+	}
+	for name, ds := range map[string][]election.DistrictCount{
+		"fewer than issued":  {{District: "d1", Count: 1}, {District: "d2", Count: 0}},
+		"a district missing": {{District: "d1", Count: 5}},
+		"out of order":       {{District: "d2", Count: 0}, {District: "d1", Count: 5}},
+	} {
+		if id := appendCheck(t, te, &election.Entry{Type: election.TypeParticipants, Participants: &election.ParticipantsEntry{Districts: ds}}); id != election.CheckParticipants {
+			t.Errorf("%s: check %q, want %s", name, id, election.CheckParticipants)
+		}
+	}
+	good := &election.ParticipantsEntry{Districts: []election.DistrictCount{{District: "d1", Count: 3}, {District: "d2", Count: 0}}}
+	if id := appendCheck(t, te, &election.Entry{Type: election.TypeParticipants, Participants: good}); id != "" {
+		t.Fatalf("participants refused: %s", id)
+	}
+	if id := appendCheck(t, te, &election.Entry{Type: election.TypeParticipants, Participants: good}); id != election.CheckParticipants {
+		t.Errorf("participants twice: check %q, want %s", id, election.CheckParticipants)
+	}
+	if id := appendCheck(t, te, &election.Entry{Type: election.TypeTally, Tally: tally}); id != "" {
+		t.Fatalf("tally refused: %s", id)
+	}
+}

@@ -33,9 +33,50 @@ func (s *State) ExpectedTally() *TallyEntry {
 	return t
 }
 
+// ExpectedParticipants returns the participants entry for the given counts
+// by district (absent districts count zero), in manifest order.
+func (s *State) ExpectedParticipants(counts map[string]uint64) *ParticipantsEntry {
+	e := &ParticipantsEntry{Districts: []DistrictCount{}}
+	for _, d := range s.Manifest.Districts {
+		e.Districts = append(e.Districts, DistrictCount{District: d.ID, Count: counts[d.ID]})
+	}
+	return e
+}
+
+// Issued returns the credentials issued in a district.
+func (s *State) Issued(district string) uint64 { return s.issued[district] }
+
+func (s *State) applyParticipants(p *Prepared) error {
+	if err := s.needPhase(p, PhaseClosed); err != nil {
+		return err
+	}
+	if s.Participants != nil {
+		return fail(CheckParticipants, p.Index, "the participants are already published")
+	}
+	ds := p.Entry.Participants.Districts
+	if len(ds) != len(s.Manifest.Districts) {
+		return fail(CheckParticipants, p.Index, "%d districts, the manifest has %d", len(ds), len(s.Manifest.Districts))
+	}
+	out := make(map[string]uint64, len(ds))
+	for i, d := range ds {
+		if d.District != s.Manifest.Districts[i].ID {
+			return fail(CheckParticipants, p.Index, "district %d is %q, the manifest's is %q", i, d.District, s.Manifest.Districts[i].ID)
+		}
+		if d.Count < s.issued[d.District] {
+			return fail(CheckParticipants, p.Index, "district %s: %d participants, but %d credentials were issued", d.District, d.Count, s.issued[d.District])
+		}
+		out[d.District] = d.Count
+	}
+	s.Participants = out
+	return nil
+}
+
 func (s *State) applyTally(p *Prepared) error {
 	if err := s.needPhase(p, PhaseClosed); err != nil {
 		return err
+	}
+	if s.Participants == nil {
+		return fail(CheckTally, p.Index, "the participants are not published yet")
 	}
 	want := s.ExpectedTally()
 	wantJSON, _ := json.Marshal(want)

@@ -9,18 +9,19 @@ import (
 
 // Entry types, in the order an election produces them.
 const (
-	TypeElection   = "election"   // the manifest
-	TypeCeremony   = "ceremony"   // a key-ceremony message
-	TypeKey        = "key"        // the joint key the ceremony produced
-	TypeOpen       = "open"       // voting opened
-	TypeCredential = "credential" // a credential issued to a pseudonym
-	TypeBallot     = "ballot"     // a ballot cast
-	TypeSpoil      = "spoil"      // a ballot opened by its voter (Benaloh challenge)
-	TypeClose      = "close"      // voting closed
-	TypeTally      = "tally"      // the aggregated encrypted tally
-	TypeShare      = "share"      // a guardian's decryption share
-	TypeResult     = "result"     // the decrypted result and reconciliation
-	TypeSignature  = "signature"  // a commission member's signature of the result
+	TypeElection     = "election"     // the manifest
+	TypeCeremony     = "ceremony"     // a key-ceremony message
+	TypeKey          = "key"          // the joint key the ceremony produced
+	TypeOpen         = "open"         // voting opened
+	TypeCredential   = "credential"   // a credential issued to a pseudonym
+	TypeBallot       = "ballot"       // a ballot cast
+	TypeSpoil        = "spoil"        // a ballot opened by its voter (Benaloh challenge)
+	TypeClose        = "close"        // voting closed
+	TypeParticipants = "participants" // how many voters applied, by district
+	TypeTally        = "tally"        // the aggregated encrypted tally
+	TypeShare        = "share"        // a guardian's decryption share
+	TypeResult       = "result"       // the decrypted result and reconciliation
+	TypeSignature    = "signature"    // a commission member's signature of the result
 
 	// Entries that may come between the others.
 	TypeHeartbeat  = "heartbeat"  // a guardian shows it still holds its key share
@@ -44,22 +45,23 @@ var ErrMalformed = errors.New("election: malformed entry")
 // accepts only bytes that re-encode to themselves: fields in this order,
 // no unknown or duplicate fields, no spaces, base64 in standard padded form.
 type Entry struct {
-	Type       string           `json:"type"`
-	Time       int64            `json:"time"`
-	Election   *Manifest        `json:"election,omitempty"`
-	Ceremony   *CeremonyEntry   `json:"ceremony,omitempty"`
-	Key        *KeyEntry        `json:"key,omitempty"`
-	Credential *CredentialEntry `json:"credential,omitempty"`
-	Ballot     *BallotEntry     `json:"ballot,omitempty"`
-	Spoil      *SpoilEntry      `json:"spoil,omitempty"`
-	Tally      *TallyEntry      `json:"tally,omitempty"`
-	Share      *ShareEntry      `json:"share,omitempty"`
-	Result     *ResultEntry     `json:"result,omitempty"`
-	Signature  *SignatureEntry  `json:"signature,omitempty"`
-	Heartbeat  *HeartbeatEntry  `json:"heartbeat,omitempty"`
-	KeyTest    *KeyTestEntry    `json:"keytest,omitempty"`
-	Dispute    *DisputeEntry    `json:"dispute,omitempty"`
-	Resolution *ResolutionEntry `json:"resolution,omitempty"`
+	Type         string             `json:"type"`
+	Time         int64              `json:"time"`
+	Election     *Manifest          `json:"election,omitempty"`
+	Ceremony     *CeremonyEntry     `json:"ceremony,omitempty"`
+	Key          *KeyEntry          `json:"key,omitempty"`
+	Credential   *CredentialEntry   `json:"credential,omitempty"`
+	Ballot       *BallotEntry       `json:"ballot,omitempty"`
+	Spoil        *SpoilEntry        `json:"spoil,omitempty"`
+	Tally        *TallyEntry        `json:"tally,omitempty"`
+	Share        *ShareEntry        `json:"share,omitempty"`
+	Result       *ResultEntry       `json:"result,omitempty"`
+	Signature    *SignatureEntry    `json:"signature,omitempty"`
+	Heartbeat    *HeartbeatEntry    `json:"heartbeat,omitempty"`
+	KeyTest      *KeyTestEntry      `json:"keytest,omitempty"`
+	Dispute      *DisputeEntry      `json:"dispute,omitempty"`
+	Resolution   *ResolutionEntry   `json:"resolution,omitempty"`
+	Participants *ParticipantsEntry `json:"participants,omitempty"`
 }
 
 // A CeremonyEntry carries one key-ceremony message (package threshold's
@@ -177,6 +179,21 @@ type SignatureEntry struct {
 	Signature []byte `json:"signature"`
 }
 
+// A ParticipantsEntry is the size of the list of participants — the
+// voters whose application to vote online was accounted — of every
+// district of the manifest, in manifest order. The platform posts it when
+// voting closes; no district may have issued more credentials than it had
+// participants.
+type ParticipantsEntry struct {
+	Districts []DistrictCount `json:"districts"`
+}
+
+// A DistrictCount is one district's number.
+type DistrictCount struct {
+	District string `json:"district"`
+	Count    uint64 `json:"count"`
+}
+
 // A HeartbeatEntry is guardian Guardian's partial decryption of the
 // election's test ciphertext (State.TestCiphertext), with its proof bound
 // to Seen, the ledger size the guardian had read: proof that, after entry
@@ -261,20 +278,21 @@ func DecodeEntry(data []byte) (*Entry, error) {
 
 func (e *Entry) checkPayload() error {
 	set := map[string]bool{
-		TypeElection:   e.Election != nil,
-		TypeCeremony:   e.Ceremony != nil,
-		TypeKey:        e.Key != nil,
-		TypeCredential: e.Credential != nil,
-		TypeBallot:     e.Ballot != nil,
-		TypeSpoil:      e.Spoil != nil,
-		TypeTally:      e.Tally != nil,
-		TypeShare:      e.Share != nil,
-		TypeResult:     e.Result != nil,
-		TypeSignature:  e.Signature != nil,
-		TypeHeartbeat:  e.Heartbeat != nil,
-		TypeKeyTest:    e.KeyTest != nil,
-		TypeDispute:    e.Dispute != nil,
-		TypeResolution: e.Resolution != nil,
+		TypeElection:     e.Election != nil,
+		TypeCeremony:     e.Ceremony != nil,
+		TypeKey:          e.Key != nil,
+		TypeCredential:   e.Credential != nil,
+		TypeBallot:       e.Ballot != nil,
+		TypeSpoil:        e.Spoil != nil,
+		TypeTally:        e.Tally != nil,
+		TypeShare:        e.Share != nil,
+		TypeResult:       e.Result != nil,
+		TypeSignature:    e.Signature != nil,
+		TypeHeartbeat:    e.Heartbeat != nil,
+		TypeKeyTest:      e.KeyTest != nil,
+		TypeDispute:      e.Dispute != nil,
+		TypeResolution:   e.Resolution != nil,
+		TypeParticipants: e.Participants != nil,
 	}
 	switch e.Type {
 	case TypeOpen, TypeClose:

@@ -63,6 +63,9 @@ type State struct {
 	spoiled     map[[32]byte]bool     // hashes of spoiled ballots
 	tally       map[string][]*contestSum
 	Counts      Reconciliation
+	// Participants are the voters who applied, by district, once published
+	// (nil before).
+	Participants map[string]uint64
 
 	// After the count.
 	tallyCts   []*elgamal.Ciphertext // flattened in tally order
@@ -201,6 +204,8 @@ func (s *State) apply(p *Prepared) error {
 		return s.applySpoil(p)
 	case TypeClose:
 		return s.applyClose(p)
+	case TypeParticipants:
+		return s.applyParticipants(p)
 	case TypeTally:
 		return s.applyTally(p)
 	case TypeShare:

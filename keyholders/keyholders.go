@@ -179,6 +179,27 @@ func (k *Keys) Count(ctx context.Context, box *ballotbox.Box) error {
 	if err := post(ctx, box, election.PhaseClosed, &election.Entry{Type: election.TypeClose}); err != nil {
 		return err
 	}
+	// Outside the platform (whose conductor publishes the real list's
+	// size), the participants are those who received credentials.
+	var participants *election.ParticipantsEntry
+	box.View(func(st *election.State) {
+		if st.Participants == nil && st.Phase == election.PhaseClosed {
+			issued := map[string]uint64{}
+			for _, d := range st.Manifest.Districts {
+				issued[d.ID] = st.Issued(d.ID)
+			}
+			participants = st.ExpectedParticipants(issued)
+		}
+	})
+	if participants != nil {
+		if _, err := box.Append(ctx, &election.Entry{Type: election.TypeParticipants, Participants: participants}); err != nil {
+			var published bool
+			box.View(func(st *election.State) { published = st.Participants != nil })
+			if !published {
+				return err
+			}
+		}
+	}
 	var tally *election.TallyEntry
 	box.View(func(st *election.State) { tally = st.ExpectedTally() })
 	if err := post(ctx, box, election.PhaseTallied, &election.Entry{Type: election.TypeTally, Tally: tally}); err != nil {

@@ -13,7 +13,8 @@ import (
 // ledger, posting the entries that are the platform's to post: the joint
 // key once every guardian has dealt and answered, voting opened and closed
 // at the manifest's times, a key test whenever a quorum of guardians has
-// fresh heartbeats, the encrypted tally right after the close, and the
+// fresh heartbeats, the number of participants (accounted applications) of
+// each district and the encrypted tally right after the close, and the
 // result as soon as threshold guardians have published their decryption
 // shares. Guardians, commission members and voters post their own entries;
 // the state machine judges everything, so a conductor step that races
@@ -47,6 +48,9 @@ func (p *Platform) step(st *election.State, now time.Time) (*election.Entry, err
 			return &election.Entry{Type: election.TypeClose}, nil
 		}
 	case election.PhaseClosed:
+		if st.Participants == nil {
+			return nil, errParticipants
+		}
 		return &election.Entry{Type: election.TypeTally, Tally: st.ExpectedTally()}, nil
 	case election.PhaseTallied:
 		if st.Progress().SharesPublished >= m.Threshold || len(st.TallyCiphertexts()) == 0 {
@@ -59,6 +63,10 @@ func (p *Platform) step(st *election.State, now time.Time) (*election.Entry, err
 	}
 	return nil, nil
 }
+
+// errParticipants says the next step is the participants, which need the
+// private database.
+var errParticipants = errors.New("platform: the participants are due")
 
 // FinishCeremony publishes the joint key of an election whose ceremony
 // has not heard from every guardian: those who dealt and answered are
@@ -100,6 +108,9 @@ func (p *Platform) conduct(ctx context.Context, e *issuance.Election) {
 		var entry *election.Entry
 		var err error
 		e.Box.View(func(st *election.State) { entry, err = p.step(st, p.Config.Now()) })
+		if err == errParticipants {
+			entry, err = p.participants(ctx, e)
+		}
 		if err != nil {
 			if ctx.Err() == nil {
 				p.Log.Error("platform: conductor", "election", e.ID, "err", err)
@@ -122,4 +133,16 @@ func (p *Platform) conduct(ctx context.Context, e *issuance.Election) {
 		}
 		p.Log.Info("platform: conductor", "election", e.ID, "posted", entry.Type)
 	}
+}
+
+// participants is the entry with the number of accounted applications of
+// each district.
+func (p *Platform) participants(ctx context.Context, e *issuance.Election) (*election.Entry, error) {
+	counts, err := p.Registry.Participants(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	var pe *election.ParticipantsEntry
+	e.Box.View(func(st *election.State) { pe = st.ExpectedParticipants(counts) })
+	return &election.Entry{Type: election.TypeParticipants, Participants: pe}, nil
 }

@@ -117,7 +117,7 @@ func TestConductor(t *testing.T) {
 			types = append(types, en.Type)
 		}
 	}
-	want := []string{"election", "key", "open", "keytest", "close", "tally", "result", "signature"}
+	want := []string{"election", "key", "open", "keytest", "close", "participants", "tally", "result", "signature"}
 	if len(types) != len(want) {
 		t.Fatalf("platform entries %v, want %v", types, want)
 	}

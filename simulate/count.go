@@ -12,6 +12,14 @@ import (
 // and has the commission sign it; it also computes the expected result from
 // the plaintext choices.
 func (r *run) count(ctx context.Context) error {
+	// Every simulated voter applied and received a credential.
+	issued := map[string]uint64{}
+	for _, d := range r.st.Manifest.Districts {
+		issued[d.ID] = r.st.Issued(d.ID)
+	}
+	if _, err := r.appendEntries(ctx, &election.Entry{Type: election.TypeParticipants, Time: r.tick(1000), Participants: r.st.ExpectedParticipants(issued)}); err != nil {
+		return err
+	}
 	if _, err := r.appendEntries(ctx, &election.Entry{Type: election.TypeTally, Time: r.tick(60_000), Tally: r.st.ExpectedTally()}); err != nil {
 		return err
 	}
