@@ -1,6 +1,7 @@
 package secretfile
 
 import (
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -130,6 +131,27 @@ func ReadPassphrase(prompt string) ([]byte, error) {
 	}
 	if len(p) == 0 {
 		return nil, errors.New("secretfile: empty passphrase")
+	}
+	return p, nil
+}
+
+// ReadNewPassphrase is ReadPassphrase for a passphrase being chosen: on a
+// terminal it asks twice and fails if the two differ.
+func ReadNewPassphrase(prompt string) ([]byte, error) {
+	_, fromEnv := os.LookupEnv(PassphraseEnv)
+	p, err := ReadPassphrase(prompt)
+	if err != nil || fromEnv || !term.IsTerminal(int(os.Stdin.Fd())) {
+		return p, err
+	}
+	again, err := ReadPassphrase("Repeat the passphrase: ")
+	if err != nil {
+		clear(p)
+		return nil, err
+	}
+	defer clear(again)
+	if subtle.ConstantTimeCompare(p, again) != 1 {
+		clear(p)
+		return nil, errors.New("secretfile: the passphrases differ")
 	}
 	return p, nil
 }
