@@ -17,7 +17,8 @@
 // WriteFile writes a sealed file atomically with mode 0600 and never
 // replaces an existing file; ReadFile reads one back. ReadPassphrase takes
 // the passphrase from the URNA_PASSPHRASE environment variable (for scripts
-// and tests) or asks for it on the terminal without echo.
+// and tests) or asks for it on the terminal without echo (from a pipe: one
+// line); ReadNewPassphrase, for a passphrase being chosen, asks twice.
 package secretfile
 
 import (
