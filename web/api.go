@@ -62,6 +62,8 @@ func (s *Server) routes() {
 	// Casting: no session, no cookie is ever read.
 	mux.Handle("POST /cast/v1/elections/{id}/ballots", cop.Handler(http.HandlerFunc(s.cast)))
 	mux.Handle("POST /cast/v1/elections/{id}/spoils", cop.Handler(http.HandlerFunc(s.spoil)))
+	// Entries signed by their authors (guardians, the commission): no session.
+	mux.Handle("POST /api/v1/elections/{id}/entries", cop.Handler(s.ipLimited(s.postEntry)))
 
 	// The operator console's API.
 	mux.Handle("POST /api/v1/operator/accounts/{account}/verify", cop.Handler(s.operator(s.verifyAccount)))
