@@ -12,21 +12,28 @@ import (
 )
 
 // BenchmarkAppend measures durable appends of ~2 KB entries from 64
-// concurrent appenders, batched by group commit. It reports appends/s and
-// the latency of one Append (median and 99th percentile).
+// concurrent appenders, batched by group commit, on each engine (SQLite;
+// PostgreSQL when URNA_TEST_POSTGRES names a server). It reports appends/s
+// and the latency of one Append (median and 99th percentile).
 //
 //	go test ./ledger -run '^$' -bench Append -benchtime 20000x
 func BenchmarkAppend(b *testing.B) {
-	for _, delay := range []time.Duration{0, time.Millisecond, 5 * time.Millisecond} {
-		b.Run(fmt.Sprintf("appenders=64/delay=%v", delay), func(b *testing.B) {
-			benchAppend(b, 64, delay)
+	stores := testStores(b)
+	run := func(name string, appenders int, delay time.Duration) {
+		b.Run(name, func(b *testing.B) {
+			for _, s := range stores {
+				b.Run(s.engine, func(b *testing.B) { benchAppend(b, s, appenders, delay) })
+			}
 		})
 	}
-	b.Run("appenders=1/delay=0s", func(b *testing.B) { benchAppend(b, 1, 0) })
+	for _, delay := range []time.Duration{0, time.Millisecond, 5 * time.Millisecond} {
+		run(fmt.Sprintf("appenders=64/delay=%v", delay), 64, delay)
+	}
+	run("appenders=1/delay=0s", 1, 0)
 }
 
-func benchAppend(b *testing.B, appenders int, delay time.Duration) {
-	l, _ := openTest(b, Options{MaxDelay: delay})
+func benchAppend(b *testing.B, s testStore, appenders int, delay time.Duration) {
+	l, _ := openTest(b, s, Options{MaxDelay: delay})
 	entry := testEntry("bench", 0, 2048)
 	ctx := context.Background()
 	var mu sync.Mutex
@@ -68,8 +75,8 @@ func benchAppend(b *testing.B, appenders int, delay time.Duration) {
 }
 
 // proofLedger returns a ledger of 1<<16 small entries and its Tree.
-func proofLedger(b *testing.B) (*Ledger, *Tree) {
-	l, _ := openTest(b, Options{})
+func proofLedger(b *testing.B, s testStore) (*Ledger, *Tree) {
+	l, _ := openTest(b, s, Options{})
 	var tr Tree
 	batch := make([][]byte, 0, 1024)
 	for i := range 1 << 16 {
@@ -86,17 +93,23 @@ func proofLedger(b *testing.B) (*Ledger, *Tree) {
 }
 
 // BenchmarkInclusionProof measures generating an inclusion proof in a tree
-// of 65,536 entries, from the SQLite store and from an in-memory Tree.
+// of 65,536 entries, from the store of each engine and from an in-memory
+// Tree.
 func BenchmarkInclusionProof(b *testing.B) {
-	l, tr := proofLedger(b)
-	n := l.Size()
-	b.Run("store", func(b *testing.B) {
-		for i := range b.N {
-			if _, err := l.InclusionProof(uint64(i*7919)%n, n); err != nil {
-				b.Fatal(err)
+	var tr *Tree
+	for _, s := range testStores(b) {
+		l, t := proofLedger(b, s)
+		tr = t
+		n := l.Size()
+		b.Run("store/"+s.engine, func(b *testing.B) {
+			for i := range b.N {
+				if _, err := l.InclusionProof(uint64(i*7919)%n, n); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
+		})
+	}
+	n := tr.Size()
 	b.Run("memory", func(b *testing.B) {
 		for i := range b.N {
 			if _, err := tr.InclusionProof(uint64(i*7919)%n, n); err != nil {
@@ -105,7 +118,8 @@ func BenchmarkInclusionProof(b *testing.B) {
 		}
 	})
 	p, _ := tr.InclusionProof(12345, n)
-	c, _ := l.Checkpoint()
+	root, _ := tr.Root(n)
+	c := Checkpoint{Origin: testOrigin, Size: n, Root: root}
 	e := testEntry("proof", 12345, 100)
 	b.Run("verify", func(b *testing.B) {
 		for range b.N {
@@ -116,14 +130,18 @@ func BenchmarkInclusionProof(b *testing.B) {
 	})
 }
 
-// BenchmarkCheck measures the full check run when a ledger opens.
+// BenchmarkCheck measures the full check run when a ledger opens, on each
+// engine.
 func BenchmarkCheck(b *testing.B) {
-	l, _ := proofLedger(b)
-	b.ResetTimer()
-	for range b.N {
-		if err := l.Check(context.Background()); err != nil {
-			b.Fatal(err)
-		}
+	for _, s := range testStores(b) {
+		l, _ := proofLedger(b, s)
+		b.Run(s.engine, func(b *testing.B) {
+			for range b.N {
+				if err := l.Check(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(l.Size())*float64(b.N)/b.Elapsed().Seconds(), "entries/s")
+		})
 	}
-	b.ReportMetric(float64(l.Size())*float64(b.N)/b.Elapsed().Seconds(), "entries/s")
 }

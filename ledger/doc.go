@@ -23,7 +23,9 @@
 //
 // # Appending
 //
-// A Ledger is stored in one SQLite database. Open creates or opens it:
+// A Ledger is stored in one SQLite database file, or in one schema of a
+// PostgreSQL database; the same tables and queries serve both. Open
+// creates or opens it, the engine chosen by the address:
 //
 //	signer, _ := ledger.NewSigner(signerKey) // from ledger.GenerateKey
 //	l, err := ledger.Open(ctx, "election.db", ledger.Options{
@@ -32,10 +34,17 @@
 //	})
 //	index, err := l.Append(ctx, entry)
 //
+//	// or on PostgreSQL, in schema ledger_2026_city_…:
+//	store, _ := ledger.PostgresStore("postgres://urna@db.example/urna", "2026-city")
+//	l, err := ledger.Open(ctx, store, opts)
+//
 // An index returned means durably sequenced: the entry, its tree hashes and
-// the new signed checkpoint are in a committed SQLite transaction whose
-// write-ahead log was fsynced (WAL mode, synchronous=FULL) before Append
-// returns, so it survives a crash or a power loss. One writer goroutine
+// the new signed checkpoint are in a committed transaction made durable
+// before Append returns, so it survives a crash or a power loss. On SQLite
+// the write-ahead log was fsynced (WAL mode, synchronous=FULL); on
+// PostgreSQL the COMMIT returned with synchronous_commit=on, on a server
+// that Open checked runs with fsync and full_page_writes on and
+// data_sync_retry off. One writer goroutine
 // sequences everything. Concurrent Append calls are batched: the appends
 // that queue while one transaction commits form the next group, committed
 // as one transaction with one fsync and one checkpoint signature, and then
@@ -68,10 +77,11 @@
 // stored checkpoint (see Ledger.Check and Options.SkipFullCheck), and
 // refuses a store that does not match with ErrCorrupt.
 //
-// (After a failed fsync, whether that last group reached the disk is
-// unknown until the store is reopened: SQLite may find its commit in the
-// write-ahead log, whole, or not at all. Either way it was never
-// acknowledged, and the reopened log is consistent.)
+// (After a failed fsync, or a PostgreSQL connection lost during COMMIT,
+// whether that last group reached the disk is unknown until the store is
+// reopened: SQLite may find its commit in the write-ahead log, whole, or
+// not at all, and the server has committed it whole or not at all. Either
+// way it was never acknowledged, and the reopened log is consistent.)
 //
 // # Reading and proving
 //

@@ -45,22 +45,23 @@ func ResignCheckpoint(entries iter.Seq2[[]byte, error], origin string, s note.Si
 	return SignCheckpoint(Checkpoint{Origin: origin, Size: size, Root: root}, s)
 }
 
-// Import creates a ledger at path from a log exported as JSONL (see
-// ReadJSONL), appending its entries in batches through opts.Validator if
-// set, and returns it open. The store at path must be new or empty. The
+// Import creates a ledger at store (a path or a PostgreSQL URL, as for
+// Open) from a log exported as JSONL (see ReadJSONL), appending its
+// entries in batches through opts.Validator if set, and returns it open.
+// The store must be new or empty. The
 // resulting checkpoint is signed by opts.Signer, so its root can be
 // compared with the exported checkpoint's.
-func Import(ctx context.Context, path string, r io.Reader, opts Options) (*Ledger, error) {
+func Import(ctx context.Context, store string, r io.Reader, opts Options) (*Ledger, error) {
 	if opts.Signer == nil {
 		return nil, fmt.Errorf("ledger: importing needs a signer")
 	}
-	l, err := Open(ctx, path, opts)
+	l, err := Open(ctx, store, opts)
 	if err != nil {
 		return nil, err
 	}
 	if l.Size() != 0 {
 		l.Close()
-		return nil, fmt.Errorf("ledger: importing into %s, which already holds %d entries", path, l.Size())
+		return nil, fmt.Errorf("ledger: importing into %s, which already holds %d entries", describe(store), l.Size())
 	}
 	const batch = 1024
 	var buf [][]byte

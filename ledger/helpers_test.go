@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"log/slog"
-	"path/filepath"
 	"testing"
 
 	"github.com/urna-vote/urna/internal/seeded"
@@ -51,34 +49,6 @@ func testEntries(n int) [][]byte {
 		out[i] = testEntry("t", i, 40+i%50)
 	}
 	return out
-}
-
-// openTest opens a new ledger in a temporary directory.
-func openTest(t testing.TB, opts Options) (*Ledger, string) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "ledger.db")
-	return reopen(t, path, opts), path
-}
-
-// reopen opens the ledger at path with the test key, closing it when the
-// test ends.
-func reopen(t testing.TB, path string, opts Options) *Ledger {
-	t.Helper()
-	if opts.Origin == "" {
-		opts.Origin = testOrigin
-	}
-	if opts.Signer == nil {
-		opts.Signer, _ = testKeys(t)
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	l, err := Open(context.Background(), path, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	return l
 }
 
 // mustAppend appends entries one by one.

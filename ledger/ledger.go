@@ -8,7 +8,6 @@ import (
 	"io"
 	"iter"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
@@ -99,6 +98,7 @@ type Ledger struct {
 	opts   Options
 	log    *slog.Logger
 	w, r   *sql.DB
+	d      *dialect
 	st     *statements
 	closed chan struct{}
 	done   chan struct{} // closed when the writer has stopped
@@ -113,21 +113,26 @@ type Ledger struct {
 	edge map[int64]Hash // owned by the writer: the compact range of head.Size
 }
 
-// Open opens the ledger stored in the SQLite database at path, creating it
-// if it does not exist and opts.Signer is set. It refuses a store whose
-// tree does not match its entries, hashes or checkpoint (ErrCorrupt), and
-// never repairs one.
-func Open(ctx context.Context, path string, opts Options) (*Ledger, error) {
+// Open opens the ledger kept at store, creating it if it does not exist
+// and opts.Signer is set. store is either
+//
+//   - the path of a SQLite database file, e.g. "DATA/elections/ID/ledger.db";
+//   - or a PostgreSQL URL, postgres://USER@HOST/DB?search_path=SCHEMA, whose
+//     search_path names the schema that holds this ledger alone (see
+//     PostgresStore and SchemaName). Opened with a signer, the schema is
+//     created if need be, and the server must be durable: fsync,
+//     synchronous_commit and full_page_writes on, data_sync_retry off.
+//
+// Both engines keep the same promise (see Append) and the same tables. Open
+// refuses a store whose tree does not match its entries, hashes or
+// checkpoint (ErrCorrupt), and never repairs one. Messages name a
+// PostgreSQL store by host, database and schema, never with its password.
+func Open(ctx context.Context, store string, opts Options) (*Ledger, error) {
 	if err := CheckOrigin(opts.Origin); err != nil {
 		return nil, err
 	}
 	if opts.Signer != nil && opts.Signer.Name() != opts.Origin {
 		return nil, fmt.Errorf("ledger: signer key %q does not name the log %q", opts.Signer.Name(), opts.Origin)
-	}
-	if opts.Signer == nil {
-		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("ledger: opening read-only: %w", err)
-		}
 	}
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 1024
@@ -135,7 +140,7 @@ func Open(ctx context.Context, path string, opts Options) (*Ledger, error) {
 	if opts.MaxBatchBytes <= 0 {
 		opts.MaxBatchBytes = 16 << 20
 	}
-	w, r, err := openDBs(path, opts.noAutoCheckpoint)
+	w, r, d, err := openStore(ctx, store, opts.Signer != nil, opts.noAutoCheckpoint)
 	if err != nil {
 		return nil, err
 	}
@@ -144,6 +149,7 @@ func Open(ctx context.Context, path string, opts Options) (*Ledger, error) {
 		log:    opts.Logger,
 		w:      w,
 		r:      r,
+		d:      d,
 		closed: make(chan struct{}),
 		done:   make(chan struct{}),
 		reqs:   make(chan *request),
@@ -154,7 +160,7 @@ func Open(ctx context.Context, path string, opts Options) (*Ledger, error) {
 	if err := l.open(ctx); err != nil {
 		w.Close()
 		r.Close()
-		return nil, fmt.Errorf("ledger: opening %s: %w", path, err)
+		return nil, fmt.Errorf("ledger: opening %s: %w", describe(store), err)
 	}
 	if opts.Signer != nil {
 		go l.run()
@@ -165,13 +171,15 @@ func Open(ctx context.Context, path string, opts Options) (*Ledger, error) {
 }
 
 func (l *Ledger) open(ctx context.Context) error {
-	if _, err := l.w.ExecContext(ctx, schema); err != nil {
-		return fmt.Errorf("creating schema: %w", err)
+	if l.opts.Signer != nil {
+		if _, err := l.w.ExecContext(ctx, l.d.ddl(schema)); err != nil {
+			return fmt.Errorf("creating tables: %w", err)
+		}
 	}
 	if err := l.create(ctx); err != nil {
 		return err
 	}
-	st, err := prepare(ctx, l.w, l.r)
+	st, err := prepare(ctx, l.d, l.w, l.r)
 	if err != nil {
 		return err
 	}
@@ -220,7 +228,7 @@ func (l *Ledger) create(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = l.w.ExecContext(ctx, "INSERT INTO log (id, format, origin, size, root, checkpoint) VALUES (0, ?, ?, 0, ?, ?)",
+	_, err = l.w.ExecContext(ctx, "INSERT INTO log (id, format, origin, size, root, checkpoint) VALUES (0, $1, $2, 0, $3, $4)",
 		storeFormat, head.Origin, head.Root[:], signed)
 	if err != nil {
 		return fmt.Errorf("creating the log: %w", err)

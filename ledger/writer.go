@@ -23,7 +23,8 @@ type result struct {
 }
 
 // Append appends an entry and returns its index once the entry is durably
-// sequenced: committed in a transaction whose write-ahead log is fsynced.
+// sequenced: committed in a transaction whose write-ahead log is on disk
+// (SQLite's fsynced, or PostgreSQL's flushed with synchronous_commit=on).
 // An index returned means exactly that; an error means the entry was not
 // appended, with one exception: if ctx ends after the writer took the entry,
 // Append returns an error wrapping ctx.Err() and the entry may or may not be
