@@ -64,6 +64,10 @@ func (s *Server) routes() {
 	mux.Handle("POST /cast/v1/elections/{id}/spoils", cop.Handler(http.HandlerFunc(s.spoil)))
 	// Entries signed by their authors (guardians, the commission): no session.
 	mux.Handle("POST /api/v1/elections/{id}/entries", cop.Handler(s.ipLimited(s.postEntry)))
+	// Voters' disputes: a receipt whose ballot is missing (web/disputes.go).
+	mux.Handle("POST /api/v1/elections/{id}/disputes", cop.Handler(s.ipLimited(s.postDispute)))
+	mux.ServeMux.Handle("POST /track/dispute", cop.Handler(s.sessions.LoadAndSave(s.ipLimited(s.disputePage))))
+	mux.ServeMux.HandleFunc("GET /track/dispute", s.disputePageGet)
 
 	// The operator console's API.
 	mux.Handle("POST /api/v1/operator/accounts/{account}/verify", cop.Handler(s.operator(s.verifyAccount)))

@@ -534,7 +534,8 @@ type trackResult struct {
 	Found     bool
 	Tracked   election.Tracked
 	Size      uint64
-	Entry     string // the entry's JSON as stored
+	Entry     string       // the entry's JSON as stored
+	Dispute   *disputeForm // the dispute form's outcome (web/disputes.go)
 }
 
 func (s *Server) trackPage(w http.ResponseWriter, r *http.Request) {
