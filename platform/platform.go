@@ -51,6 +51,11 @@ type Config struct {
 	// DB is the private database's DSN; empty means SQLite in
 	// Data/private.db.
 	DB string
+	// LedgerDB, if set, is the PostgreSQL database (postgres://…) that
+	// holds the elections' ledgers, each in a schema of its own
+	// (ledger.SchemaName of the election's id); empty means each
+	// election's SQLite file Data/elections/ID/ledger.db.
+	LedgerDB string
 	// Origin prefixes the names of the elections' logs, e.g.
 	// "vybory.example.ru"; each log is Origin/elections/ID.
 	Origin string
@@ -307,7 +312,13 @@ func (p *Platform) openElection(ctx context.Context, id string) (*issuance.Elect
 			return nil, err
 		}
 	}
-	e.Box, err = ballotbox.Open(ctx, filepath.Join(dir, "ledger.db"), ballotbox.Options{
+	ledgerAt := filepath.Join(dir, "ledger.db")
+	if p.Config.LedgerDB != "" {
+		if ledgerAt, err = ledger.PostgresStore(p.Config.LedgerDB, id); err != nil {
+			return nil, err
+		}
+	}
+	e.Box, err = ballotbox.Open(ctx, ledgerAt, ballotbox.Options{
 		Origin: signer.Name(), Signer: signer, Now: p.Config.Now,
 		MaxQueue: p.Config.MaxQueue, Logger: p.Config.Logger, Replica: replica,
 	})
