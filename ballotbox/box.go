@@ -114,9 +114,10 @@ type result struct {
 	err   error
 }
 
-// Open opens (or creates) the ledger of one election at path and replays
-// it into a fresh state.
-func Open(ctx context.Context, path string, opts Options) (*Box, error) {
+// Open opens (or creates) the ledger of one election kept at store — a
+// SQLite file path or a PostgreSQL URL naming the ledger's schema (see
+// ledger.Open) — and replays it into a fresh state.
+func Open(ctx context.Context, store string, opts Options) (*Box, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -137,7 +138,7 @@ func Open(ctx context.Context, path string, opts Options) (*Box, error) {
 	if b.log == nil {
 		b.log = slog.Default()
 	}
-	lg, err := ledger.Open(ctx, path, ledger.Options{
+	lg, err := ledger.Open(ctx, store, ledger.Options{
 		Origin: opts.Origin, Signer: opts.Signer,
 		Validator: ledger.ValidatorFunc(b.validate),
 		Logger:    opts.Logger,
