@@ -20,6 +20,7 @@ import (
 	"github.com/urna-vote/urna/ballotbox"
 	"github.com/urna-vote/urna/chain"
 	"github.com/urna-vote/urna/demo"
+	"github.com/urna-vote/urna/ledger"
 	"github.com/urna-vote/urna/ledger/witness"
 	"github.com/urna-vote/urna/notify"
 	"github.com/urna-vote/urna/platform"
@@ -40,6 +41,7 @@ type serverFlags struct {
 	config        *string
 	data, addr    *string
 	db, origin    *string
+	ledgerDB      *string
 	operatorToken *string
 	smsURL        *string
 	smsToken      *string
@@ -59,8 +61,17 @@ type serverFlags struct {
 
 func newServerFlags(name, usage string, stderr io.Writer, dataDefault string) *serverFlags {
 	fs := newFlags(name, usage, stderr)
+	ledgerDB := new(string)
+	fs.Func("ledger-db", "keep the elections' ledgers in the PostgreSQL database `postgres://…`, each in its own schema (default: SQLite in each election's folder)", func(v string) error {
+		if _, err := ledger.PostgresStore(v, "x"); v != "" && err != nil {
+			return err
+		}
+		*ledgerDB = v
+		return nil
+	})
 	return &serverFlags{
 		fs:            fs,
+		ledgerDB:      ledgerDB,
 		config:        fs.String("config", "", "JSON file of settings (keys are the flag names)"),
 		data:          fs.String("data", dataDefault, "data folder (ledgers, keys, the embedded database)"),
 		addr:          fs.String("addr", "127.0.0.1:8080", "address to listen on"),
@@ -174,7 +185,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	cfg := platform.Config{Data: *f.data, DB: *f.db, Origin: *f.origin, Logger: log, MaxQueue: *f.maxQueue}
+	cfg := platform.Config{Data: *f.data, DB: *f.db, LedgerDB: *f.ledgerDB, Origin: *f.origin, Logger: log, MaxQueue: *f.maxQueue}
 	var err error
 	if cfg.Witnesses, err = f.policy(); err != nil {
 		return err
@@ -211,7 +222,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	outbox := notify.NewOutbox(16)
-	cfg := platform.Config{Data: *f.data, DB: *f.db, Origin: *f.origin, Logger: log, SMS: outbox, MaxQueue: *f.maxQueue}
+	cfg := platform.Config{Data: *f.data, DB: *f.db, LedgerDB: *f.ledgerDB, Origin: *f.origin, Logger: log, SMS: outbox, MaxQueue: *f.maxQueue}
 	var err error
 	if cfg.Witnesses, err = f.policy(); err != nil {
 		return err
