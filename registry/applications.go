@@ -92,6 +92,9 @@ func (r *Registry) Apply(ctx context.Context, accountID, electionID, ip string) 
 		}
 		district = row.district
 	}
+	if err := r.eligible(ctx, electionID, acc); err != nil {
+		return Application{}, err
+	}
 	var app Application
 	err = r.db.Tx(ctx, func(tx *sql.Tx) error {
 		// The number comes from a counter row that the update locks, so

@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"math/big"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -60,8 +61,9 @@ type Options struct {
 
 // A Registry is the private records over a store.
 type Registry struct {
-	db   *store.DB
-	opts Options
+	db          *store.DB
+	opts        Options
+	eligibility atomic.Pointer[Eligibility] // see SetEligibility
 }
 
 // New returns the registry kept in db.
