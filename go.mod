@@ -26,6 +26,7 @@ require (
 	github.com/russellhaering/goxmldsig v1.6.1
 	github.com/spf13/viper v1.19.0
 	github.com/transparency-dev/merkle v0.0.2
+	github.com/wneessen/go-mail v0.8.1
 	golang.org/x/crypto v0.58.0
 	golang.org/x/mod v0.42.0
 	golang.org/x/oauth2 v0.37.0

@@ -5,13 +5,9 @@ package notify
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"fmt"
-	"mime"
-	"net"
 	"net/http"
-	"net/smtp"
 	"strings"
 	"sync"
 	"time"
@@ -121,84 +117,4 @@ func (g *HTTPSMS) SendSMS(ctx context.Context, phone, text string) error {
 		return fmt.Errorf("notify: SMS gateway answered %s", resp.Status)
 	}
 	return nil
-}
-
-// SMTP sends e-mail through an SMTP server: STARTTLS when the server
-// offers it, authentication (PLAIN) only over TLS.
-type SMTP struct {
-	Addr               string // host:port
-	From               string
-	Username, Password string
-	// TLSConfig for STARTTLS; nil means verify the server's name.
-	TLSConfig *tls.Config
-	Timeout   time.Duration // default 20 s
-}
-
-// SendMail sends one UTF-8 plain-text message.
-func (s *SMTP) SendMail(ctx context.Context, to, subject, body string) error {
-	return s.SendMailID(ctx, "", to, subject, body)
-}
-
-// SendMailID sends a message with a Message-ID made of id (when not
-// empty), so that a copy sent again after a crash can be recognised.
-func (s *SMTP) SendMailID(ctx context.Context, id, to, subject, body string) error {
-	if strings.ContainsAny(to+s.From, "\r\n") {
-		return fmt.Errorf("notify: address with a line break")
-	}
-	timeout := s.Timeout
-	if timeout == 0 {
-		timeout = 20 * time.Second
-	}
-	d := net.Dialer{Timeout: timeout}
-	conn, err := d.DialContext(ctx, "tcp", s.Addr)
-	if err != nil {
-		return fmt.Errorf("notify: SMTP: %w", err)
-	}
-	conn.SetDeadline(time.Now().Add(timeout))
-	host, _, _ := net.SplitHostPort(s.Addr)
-	c, err := smtp.NewClient(conn, host)
-	if err != nil {
-		conn.Close()
-		return fmt.Errorf("notify: SMTP: %w", err)
-	}
-	defer c.Close()
-	if ok, _ := c.Extension("STARTTLS"); ok {
-		cfg := s.TLSConfig
-		if cfg == nil {
-			cfg = &tls.Config{ServerName: host}
-		}
-		if err := c.StartTLS(cfg); err != nil {
-			return fmt.Errorf("notify: SMTP STARTTLS: %w", err)
-		}
-	}
-	if s.Username != "" {
-		if err := c.Auth(smtp.PlainAuth("", s.Username, s.Password, host)); err != nil {
-			return fmt.Errorf("notify: SMTP auth: %w", err)
-		}
-	}
-	if err := c.Mail(s.From); err != nil {
-		return fmt.Errorf("notify: SMTP MAIL: %w", err)
-	}
-	if err := c.Rcpt(to); err != nil {
-		return fmt.Errorf("notify: SMTP RCPT: %w", err)
-	}
-	w, err := c.Data()
-	if err != nil {
-		return fmt.Errorf("notify: SMTP DATA: %w", err)
-	}
-	messageID := ""
-	if id != "" && !strings.ContainsAny(id, "\r\n<>") {
-		_, domain, _ := strings.Cut(s.From, "@")
-		messageID = "Message-ID: <" + id + "@" + domain + ">\r\n"
-	}
-	msg := messageID + "From: " + s.From + "\r\nTo: " + to + "\r\nSubject: " + mime.QEncoding.Encode("utf-8", subject) +
-		"\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\nDate: " +
-		time.Now().UTC().Format(time.RFC1123Z) + "\r\n\r\n" + strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\n", "\r\n")
-	if _, err := w.Write([]byte(msg)); err != nil {
-		return fmt.Errorf("notify: SMTP: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("notify: SMTP: %w", err)
-	}
-	return c.Quit()
 }
