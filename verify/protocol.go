@@ -2,6 +2,7 @@ package verify
 
 import (
 	"bytes"
+	"crypto/x509"
 	"fmt"
 
 	"github.com/urna-vote/urna/protocol"
@@ -22,17 +23,29 @@ func (r *Report) Protocol() ([]byte, error) {
 
 // CheckProtocol compares a published protocol with the one the ledger
 // gives, and adds a failure naming the first differing line if they
-// differ.
-func (r *Report) CheckProtocol(published []byte) {
+// differ. A signed protocol (XML-DSig, protocol.SignXML) is first checked
+// against the certificate it carries and stripped of its signature; its
+// certificate is returned, for the caller to show whose it is (nil for an
+// unsigned protocol, or if the signature fails, which is a failure).
+func (r *Report) CheckProtocol(published []byte) *x509.Certificate {
 	failures := r.Failures
 	defer func() { r.finish(failures) }()
+	var signer *x509.Certificate
+	if protocol.IsSignedXML(published) {
+		doc, cert, err := protocol.VerifyXML(published)
+		if err != nil {
+			failures = append(failures, Failure{Check: CheckProtocolDoc, Index: -1, Reason: err.Error()})
+			return nil
+		}
+		published, signer = doc, cert
+	}
 	want, err := r.Protocol()
 	if err != nil {
 		failures = append(failures, Failure{Check: CheckProtocolDoc, Index: -1, Reason: err.Error()})
-		return
+		return signer
 	}
 	if bytes.Equal(want, published) {
-		return
+		return signer
 	}
 	got, exp := bytes.Split(published, []byte("\n")), bytes.Split(want, []byte("\n"))
 	line := 0
@@ -44,4 +57,5 @@ func (r *Report) CheckProtocol(published []byte) {
 		reason += fmt.Sprintf(": the ledger gives %q", bytes.TrimSpace(exp[line]))
 	}
 	failures = append(failures, Failure{Check: CheckProtocolDoc, Index: -1, Reason: reason})
+	return signer
 }

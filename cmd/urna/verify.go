@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/urna-vote/urna/ledger"
 	"github.com/urna-vote/urna/ledger/witness"
+	"github.com/urna-vote/urna/protocol"
 	"github.com/urna-vote/urna/verify"
 )
 
@@ -27,7 +29,7 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	jsonOut := fs.Bool("json", false, `print {"ok", "ballots", "results", "error"} as JSON`)
 	logKey := fs.String("log-key", "", "file with the log's public key (default DIR/log.pub)")
 	witnesses := fs.String("witnesses", "", "witness policy file: demand its quorum of cosignatures on the checkpoint (check L4)")
-	protocolFile := fs.String("protocol", "", "a published result protocol (XML) to compare with the one the ledger gives (check PR1)")
+	protocolFile := fs.String("protocol", "", "a published result protocol (XML, signed or not) to compare with the one the ledger gives (check PR1)")
 	protocolOut := fs.String("write-protocol", "", "write the result protocol the ledger gives to FILE")
 	var receipts []string
 	fs.Func("receipt", "check a voter's receipt file against the ledger (repeatable)", func(s string) error {
@@ -100,12 +102,13 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 			report.CheckReceipt(rc, v)
 		}
 	}
+	var signer *x509.Certificate
 	if *protocolFile != "" {
 		published, err := os.ReadFile(*protocolFile)
 		if err != nil {
 			return err
 		}
-		report.CheckProtocol(published)
+		signer = report.CheckProtocol(published)
 	}
 	if *protocolOut != "" && report.OK {
 		doc, err := report.Protocol()
@@ -122,6 +125,10 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, report.Text())
 		if len(receipts) > 0 && report.OK {
 			fmt.Fprintf(stdout, "\n%d receipt(s) checked: each ballot is on the ledger and counted or replaced by its voter's later ballot.\n", len(receipts))
+		}
+		if signer != nil && report.OK {
+			fmt.Fprintf(stdout, "\nThe protocol is signed by %q, certificate SHA-256 %s: compare it with the one the commission announced.\n",
+				signer.Subject.CommonName, protocol.CertificateFingerprint(signer))
 		}
 	}
 	if !report.OK {
