@@ -50,8 +50,8 @@ const retryEvery = 2 * time.Second
 
 // newFollower prepares to follow election id on the platform at base. The
 // log key is logKey, or if empty the one the platform serves for the
-// election, waiting until the election exists.
-func newFollower(ctx context.Context, base, id, logKey string, hc *http.Client, log *slog.Logger) (*follower, error) {
+// election; with wait, it waits until the election exists.
+func newFollower(ctx context.Context, base, id, logKey string, hc *http.Client, log *slog.Logger, wait bool) (*follower, error) {
 	api := client.New(base, hc)
 	for logKey == "" {
 		var sum struct {
@@ -64,7 +64,7 @@ func newFollower(ctx context.Context, base, id, logKey string, hc *http.Client, 
 			logKey = sum.LogKey
 			log.Info("guardian: the log key is the one the platform serves; compare it with the organiser's publication", "log_key", logKey)
 			continue
-		case errors.As(err, &ae) && ae.Status == http.StatusNotFound:
+		case errors.As(err, &ae) && ae.Status == http.StatusNotFound && wait:
 			log.Info("guardian: waiting for the election to be created", "election", id)
 		case errors.As(err, &ae) && ae.Status/100 == 4:
 			return nil, fmt.Errorf("guardian: reading election %s: %w", id, err)

@@ -106,7 +106,7 @@ func Open(ctx context.Context, cfg Config) (*Guardian, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := newFollower(ctx, cfg.URL, cfg.Election, cfg.LogKey, cfg.HTTP, cfg.Log)
+	f, err := newFollower(ctx, cfg.URL, cfg.Election, cfg.LogKey, cfg.HTTP, cfg.Log, true)
 	if err != nil {
 		return nil, err
 	}

@@ -52,7 +52,7 @@ func ReadStatus(ctx context.Context, cfg Config) (*Status, error) {
 	if !validElectionID(cfg.Election) {
 		return nil, fmt.Errorf("guardian: %q is not an election id", cfg.Election)
 	}
-	f, err := newFollower(ctx, cfg.URL, cfg.Election, cfg.LogKey, cfg.HTTP, cfg.Log)
+	f, err := newFollower(ctx, cfg.URL, cfg.Election, cfg.LogKey, cfg.HTTP, cfg.Log, false)
 	if err != nil {
 		return nil, err
 	}
