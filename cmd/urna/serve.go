@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/mail"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -45,6 +46,11 @@ type serverFlags struct {
 	operatorToken *string
 	smsURL        *string
 	smsToken      *string
+	smtpAddr      *string
+	smtpFrom      *string
+	smtpUser      *string
+	smtpPassword  *string
+	smtpTLS       *bool
 	tlsCert       *string
 	tlsKey        *string
 	insecure      *bool
@@ -80,6 +86,11 @@ func newServerFlags(name, usage string, stderr io.Writer, dataDefault string) *s
 		operatorToken: fs.String("operator-token", "", "bearer token of the operator console's API (empty: disabled)"),
 		smsURL:        fs.String("sms-url", "", "SMS gateway endpoint (POST JSON {phone, text})"),
 		smsToken:      fs.String("sms-token", "", "SMS gateway bearer token"),
+		smtpAddr:      fs.String("smtp-addr", "", "SMTP submission server for e-mail notifications, HOST:PORT (empty: no e-mail)"),
+		smtpFrom:      fs.String("smtp-from", "", "sender of e-mail notifications, ADDRESS or \"Name <ADDRESS>\""),
+		smtpUser:      fs.String("smtp-user", "", "SMTP user name (empty: no AUTH)"),
+		smtpPassword:  fs.String("smtp-password", "", "SMTP password (give it as URNA_SMTP_PASSWORD, not on the command line)"),
+		smtpTLS:       fs.Bool("smtp-require-tls", false, "send no e-mail unless the SMTP server starts TLS (without it: STARTTLS when offered)"),
 		tlsCert:       fs.String("tls-cert", "", "TLS certificate file (PEM)"),
 		tlsKey:        fs.String("tls-key", "", "TLS private key file (PEM)"),
 		insecure:      fs.Bool("insecure-cookies", false, "session cookie without Secure, for plain HTTP on loopback only"),
@@ -195,6 +206,19 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	if *f.smsURL != "" {
 		cfg.SMS = &notify.HTTPSMS{URL: *f.smsURL, Token: *f.smsToken}
+	}
+	if *f.smtpAddr != "" {
+		if *f.smtpFrom == "" {
+			return errors.New("--smtp-addr needs --smtp-from, the sender of e-mail notifications")
+		}
+		if _, _, err := net.SplitHostPort(*f.smtpAddr); err != nil {
+			return fmt.Errorf("--smtp-addr: %w", err)
+		}
+		if _, err := mail.ParseAddress(*f.smtpFrom); err != nil {
+			return fmt.Errorf("--smtp-from: %w", err)
+		}
+		cfg.Mail = &notify.SMTP{Addr: *f.smtpAddr, From: *f.smtpFrom, Username: *f.smtpUser, Password: *f.smtpPassword,
+			RequireTLS: *f.smtpTLS}
 	}
 	p, err := platform.Open(context.Background(), cfg)
 	if err != nil {
