@@ -38,7 +38,8 @@ type Queue struct {
 const maxAttempts = 20
 
 // NewQueue returns the outbox of db, delivering through sms and mail
-// (either may be nil: its messages then wait).
+// (either may be nil: its messages then fail and are retried like any
+// failed delivery).
 func NewQueue(db *store.DB, sms SMS, mail Mail, now func() time.Time, log *slog.Logger) *Queue {
 	if now == nil {
 		now = time.Now
