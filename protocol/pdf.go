@@ -229,11 +229,11 @@ func (r *renderer) render(publisher *x509.Certificate) {
 	r.size = sizeText
 	r.paragraph("Этот протокол построен по публичному журналу выборов, и любой может построить его заново: " +
 		"urna verify ЖУРНАЛ --protocol protocol.signed.xml проверяет журнал и сравнивает с ним опубликованный протокол байт в байт (проверка PR1). " +
-		"Подпись этого файла проверяет pdfsig protocol.pdf, подпись XML — xmlsec1 --verify --pubkey-cert-pem publisher.crt protocol.signed.xml; " +
+		"Подпись этого файла проверяет pdfsig protocol.pdf, подпись XML — xmlsec1 --verify --trusted-pem publisher.crt protocol.signed.xml; " +
 		"SHA-256 сертификата должен совпасть с указанным выше и объявленным комиссией.")
 	r.paragraph("This protocol is built from the election's public ledger, and anyone can build it again: " +
 		"urna verify LEDGER --protocol protocol.signed.xml checks the ledger and compares the published protocol with it byte for byte (check PR1). " +
-		"pdfsig protocol.pdf checks this file's signature, xmlsec1 --verify --pubkey-cert-pem publisher.crt protocol.signed.xml the XML's; " +
+		"pdfsig protocol.pdf checks this file's signature, xmlsec1 --verify --trusted-pem publisher.crt protocol.signed.xml the XML's; " +
 		"the certificate's SHA-256 must match the one above and the one the commission announced.")
 }
 

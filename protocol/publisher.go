@@ -75,8 +75,13 @@ func GeneratePublisher(rand io.Reader, commonName string) (*Publisher, error) {
 		Subject:               pkix.Name{CommonName: commonName},
 		NotBefore:             now.Add(-time.Hour), // tolerate a verifier's slow clock
 		NotAfter:              now.Add(publisherValidity),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment | x509.KeyUsageCertSign,
 		BasicConstraintsValid: true,
+		// Its own trust anchor, as `openssl req -x509` makes one: OpenSSL
+		// (xmlsec1 --trusted-pem) accepts a self-signed certificate as
+		// trusted only if it is a CA. It certifies no other key.
+		IsCA:           true,
+		MaxPathLenZero: true,
 		SignatureAlgorithm:    x509.SHA256WithRSA,
 	}
 	der, err := x509.CreateCertificate(rand, tmpl, tmpl, &key.PublicKey, key)
@@ -135,7 +140,8 @@ func ParsePublisher(keyPEM, certPEM []byte) (*Publisher, error) {
 	if !key.PublicKey.Equal(cert.PublicKey) {
 		return nil, fmt.Errorf("%w: the certificate is not for this key", ErrPublisher)
 	}
-	// Not CheckSignatureFrom: the certificate is no CA, it signs documents.
+	// Not CheckSignatureFrom, which demands a CA: a certificate made
+	// elsewhere may not be one.
 	if err := cert.CheckSignature(cert.SignatureAlgorithm, cert.RawTBSCertificate, cert.Signature); err != nil {
 		return nil, fmt.Errorf("%w: the certificate is not self-signed: %v", ErrPublisher, err)
 	}

@@ -31,7 +31,7 @@ func TestPublisherPEM(t *testing.T) {
 		t.Fatalf("fingerprint %s, want %s", back.Fingerprint(), pub.Fingerprint())
 	}
 	cert := pub.Certificate()
-	if cert.Subject.CommonName != "Публикация протоколов urna.local" || cert.IsCA || cert.NotAfter.Sub(cert.NotBefore).Hours() < 29*365*24 {
+	if cert.Subject.CommonName != "Публикация протоколов urna.local" || !cert.IsCA || cert.MaxPathLen != 0 || cert.NotAfter.Sub(cert.NotBefore).Hours() < 29*365*24 {
 		t.Errorf("certificate %v, CA %v, valid %v to %v", cert.Subject, cert.IsCA, cert.NotBefore, cert.NotAfter)
 	}
 	keyBody := string(bytes.TrimSpace(k))

@@ -60,6 +60,10 @@ func TestXMLSec1(t *testing.T) {
 			t.Fatalf("xmlsec1 --verify %s rejects the signed protocol: %s", how, oneLine(out))
 		}
 	}
+	// As a trusted certificate, it is a trust anchor: nothing but OK.
+	if out, _ := run(t, xmlsec, "--verify", "--trusted-pem", crt, file); !strings.HasPrefix(out, "OK\n") {
+		t.Errorf("xmlsec1 --verify --trusted-pem complains: %s", oneLine(out))
+	}
 	tampered := bytes.Replace(signed, []byte(`votes="612"`), []byte(`votes="613"`), 1)
 	if bytes.Equal(tampered, signed) {
 		t.Fatal("no count to change")
