@@ -80,9 +80,9 @@ func GeneratePublisher(rand io.Reader, commonName string) (*Publisher, error) {
 		// Its own trust anchor, as `openssl req -x509` makes one: OpenSSL
 		// (xmlsec1 --trusted-pem) accepts a self-signed certificate as
 		// trusted only if it is a CA. It certifies no other key.
-		IsCA:           true,
-		MaxPathLenZero: true,
-		SignatureAlgorithm:    x509.SHA256WithRSA,
+		IsCA:               true,
+		MaxPathLenZero:     true,
+		SignatureAlgorithm: x509.SHA256WithRSA,
 	}
 	der, err := x509.CreateCertificate(rand, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
