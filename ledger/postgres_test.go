@@ -178,3 +178,47 @@ func TestConcurrentWriters(t *testing.T) {
 		}
 	})
 }
+
+// TestPostgresConnectionLost ends the writer's server process inside a
+// group commit, just before COMMIT (as a server restart or a cut network
+// would): the append is not acknowledged, the ledger fails, and the
+// reopened store holds exactly what was acknowledged before.
+func TestPostgresConnectionLost(t *testing.T) {
+	ts := postgresOnly(t)
+	ctx := context.Background()
+	var pid int
+	var mu sync.Mutex
+	kill := false
+	admin := ts.raw(t, ts.dsn)
+	l, where := openTest(t, ts, Options{failpoint: func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		if kill {
+			_, err := admin.Exec("SELECT pg_terminate_backend($1)", pid)
+			return err
+		}
+		return nil
+	}})
+	all := testEntries(12)
+	mustAppend(t, l, all[:10])
+	if err := l.w.QueryRow("SELECT pg_backend_pid()").Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	kill = true
+	mu.Unlock()
+	if _, err := l.Append(ctx, all[10]); !errors.Is(err, ErrFailed) {
+		t.Fatalf("Append whose connection ended before COMMIT = %v, want ErrFailed", err)
+	}
+	if _, err := l.Append(ctx, all[11]); !errors.Is(err, ErrFailed) {
+		t.Errorf("Append after the failure = %v, want ErrFailed", err)
+	}
+	l.Close()
+	l = reopen(t, where, Options{})
+	if l.Size() != 10 {
+		t.Fatalf("reopened with %d entries, 10 were acknowledged", l.Size())
+	}
+	if idx, err := l.Append(ctx, all[10]); err != nil || idx != 10 {
+		t.Errorf("Append after reopening = %d, %v", idx, err)
+	}
+}
