@@ -48,7 +48,7 @@ func sample() *protocol.Protocol {
 		Commission: []protocol.Member{
 			{ID: "chair", Name: "Председатель Жукова Ольга", Fingerprint: "3b1f0c0f6f2b8e2f4ad2e3b0b7f86b0e2b9d3c4c1d9f0a8e7b6c5d4e3f2a1b0c",
 				Signature: "1cGhrtZ0uLN+2XLcuYjvKlYpR4MlcQRkqYbHH8bI3FJaO2b0PYTrA8pK6L0zPBmXUQXw6kq5D2r4p6Dsw3ifAA=="},
-			{ID: "secretary", Scheme: "ml-dsa-65", Name: "Секретарь Фёдоров Пётр", Fingerprint: "a4e1c9d2b3f4e5d6c7b8a9f0e1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7f8e9d0",
+			{ID: "secretary", Scheme: "gost2012-256", Name: "Секретарь Фёдоров Пётр", Fingerprint: "a4e1c9d2b3f4e5d6c7b8a9f0e1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7f8e9d0",
 				Signature: "c2lnbmF0dXJlIG9mIHRoZSBzZWNyZXRhcnk="},
 			{ID: "member-3", Name: "Член комиссии Эрдниев Бадма", Fingerprint: "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"},
 		},

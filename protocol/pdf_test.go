@@ -71,7 +71,7 @@ func TestPDFContent(t *testing.T) {
 		"Щукина Анна Сергеевна / Anna Shchukina 612", "Против всех / None of the above 102",
 		"1312", "1207", "148", "31", "okrug-2", "Нет / No 105",
 		"vybory.example.ru/elections/gd-2026", "q5Jx0m3Q4wq6YbW3yZ9m8rTt1vUu2sSx0a1b2c3d4e8=",
-		"Юсупов Тимур", "Łukasz Żółć", "ml-dsa-65", "ed25519", "не подписал / did not sign",
+		"Юсупов Тимур", "Łukasz Żółć", "gost2012-256", "ed25519", "не подписал / did not sign",
 		p.Commission[0].Fingerprint,
 		pub.Fingerprint(), "urna verify", "2026-09-13T18:42:07.125Z",
 	} {

@@ -36,7 +36,7 @@ func TestGoldenSignedXML(t *testing.T) {
 	if !protocol.IsSignedXML(signed) || protocol.IsSignedXML(doc) {
 		t.Error("IsSignedXML does not tell signed from unsigned")
 	}
-	for _, want := range []string{`scheme="ml-dsa-65"`, "Щукина Анна Сергеевна", "</times>\n<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">", "</ds:Signature></protocol>\n"} {
+	for _, want := range []string{`scheme="gost2012-256"`, "Щукина Анна Сергеевна", "</times>\n<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">", "</ds:Signature></protocol>\n"} {
 		if !bytes.Contains(signed, []byte(want)) {
 			t.Errorf("the signed protocol lacks %q", want)
 		}
