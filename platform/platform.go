@@ -74,6 +74,9 @@ type Config struct {
 	// (package witness); the cosigned checkpoints are served and carried
 	// by receipts.
 	Witnesses *witness.Policy
+	// ArchiveKeep is how long a closed election's archive is kept
+	// (platform/archive.go); zero means three years.
+	ArchiveKeep time.Duration
 }
 
 // A Platform is the running services.
@@ -345,6 +348,7 @@ func (p *Platform) background(e *issuance.Election) {
 			e.Series.Record(snap)
 			p.conduct(p.ctx, e)
 			p.watchPhases(p.ctx, e, seen)
+			p.archiveStep(p.ctx, e, seen)
 			select {
 			case <-p.ctx.Done():
 				return
