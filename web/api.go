@@ -77,6 +77,7 @@ func (s *Server) routes() {
 	mux.Handle("POST /api/v1/operator/register", cop.Handler(s.operator(s.importRegister)))
 	mux.Handle("POST /api/v1/operator/elections/{id}/nominators", cop.Handler(s.operator(s.setNominator)))
 	mux.Handle("GET /api/v1/operator/elections/{id}/paper-roll", s.operator(s.paperRoll))
+	s.consoleAPI(mux, cop) // the organiser console (web/console.go)
 
 	if s.opts.Demo {
 		mux.HandleFunc("GET /api/v1/demo/sms", s.demoSMS)

@@ -117,7 +117,8 @@ func registryStatus(code string) int {
 		return http.StatusServiceUnavailable
 	case "not_found", "unknown_election":
 		return http.StatusNotFound
-	case "account_not_verified", "not_eligible", "not_in_register", "register_mismatch", "applications_closed", "no_application":
+	case "account_not_verified", "not_eligible", "not_in_register", "register_mismatch", "applications_closed", "no_application",
+		"applications_not_open", "access_denied": // a vote's own rules (package organiser)
 		return http.StatusForbidden
 	case "credential_already_issued", "exists", "phone_taken", "email_taken":
 		return http.StatusConflict

@@ -197,6 +197,7 @@ func (s *Server) pageRoutes(mux *http.ServeMux) {
 	pg("POST /elections/{id}/observers", s.inviteForm)
 	pg("POST /invitations/{invitation}/accept", s.answerForm(true))
 	pg("POST /invitations/{invitation}/decline", s.answerForm(false))
+	s.consolePages(pg)
 }
 
 // electionRow is one election on the home page.

@@ -30,6 +30,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/urna-vote/urna/notify"
+	"github.com/urna-vote/urna/organiser"
 	"github.com/urna-vote/urna/platform"
 	"github.com/urna-vote/urna/store"
 )
@@ -80,6 +81,7 @@ type Server struct {
 	tileHandlers sync.Map // *ledger.Ledger → http.Handler
 	dashboards   sync.Map // election ID → http.Handler
 	metrics      *metrics
+	organiser    *organiser.Service // the organiser console (web/console.go)
 }
 
 //go:embed static openapi.json
@@ -91,6 +93,7 @@ func New(p *platform.Platform, opts Options) *Server {
 		opts.Logger = slog.Default()
 	}
 	s := &Server{p: p, opts: opts, log: opts.Logger}
+	s.organiser = organiser.New(p.DB, p.Registry, p, organiser.Options{Now: p.Config.Now, Logger: opts.Logger})
 	sm := scs.New()
 	sm.Store = store.NewSessions(p.DB)
 	sm.IdleTimeout = 20 * time.Minute

@@ -1,0 +1,305 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gtank/ristretto255"
+
+	"github.com/urna-vote/urna/ballotbox"
+	"github.com/urna-vote/urna/client"
+	"github.com/urna-vote/urna/crypto/group"
+	"github.com/urna-vote/urna/crypto/threshold"
+	"github.com/urna-vote/urna/demo"
+	"github.com/urna-vote/urna/election"
+	"github.com/urna-vote/urna/keyholders"
+	"github.com/urna-vote/urna/organiser"
+)
+
+const operatorToken = "operator-test-token"
+
+// call sends a request with a raw body and an optional bearer token and
+// returns the status and the decoded body.
+func call(t *testing.T, method, url, contentType string, body []byte, token string, out any) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, bytes.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var e struct{ Code string }
+	json.Unmarshal(b, &e)
+	if out != nil && resp.StatusCode/100 == 2 {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %v", method, url, err)
+		}
+	}
+	return resp.StatusCode, e.Code
+}
+
+// organiserOf logs demo voter i in and has the operator grant them the
+// organiser role; it returns their client and account id.
+func (e *env) organiserOf(t *testing.T, i int) (*client.Client, string) {
+	t.Helper()
+	c := e.login(t, i)
+	var me struct{ Account struct{ ID string } }
+	if err := c.Call(context.Background(), "GET", "/api/v1/me", nil, &me); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]string{"role": organiser.RoleOrganiser})
+	if st, code := call(t, "POST", e.url+"/api/v1/operator/accounts/"+me.Account.ID+"/roles", "application/json", body, operatorToken, nil); st != http.StatusOK {
+		t.Fatalf("granting the organiser role: %d %s", st, code)
+	}
+	return c, me.Account.ID
+}
+
+// consoleDraft is a complete vote for the demo's register: voting opens
+// in an hour for two hours in Moscow's districts, with k's guardians (two
+// of three decrypt) and commission.
+func consoleDraft(t *testing.T, e *env, id string, k *keyholders.Keys) organiser.Draft {
+	t.Helper()
+	var scratch election.Manifest
+	if err := k.Fill(&scratch, 2, map[string]string{"chair": "Председатель", "secretary": "Секретарь"}); err != nil {
+		t.Fatal(err)
+	}
+	now := e.clock.now().UnixMilli()
+	hour := time.Hour.Milliseconds()
+	d := organiser.Draft{ID: id, Title: election.Text{RU: "Опрос жителей", EN: "Residents' poll"}, Level: "municipal",
+		Applications: organiser.Period{Closes: now + 2*hour},
+		Voting:       election.Window{Opens: now + hour, Closes: now + 3*hour, TimeZone: "Europe/Moscow"},
+		Districts:    []organiser.District{{ID: "77-01", Name: election.Text{RU: "Москва, округ 1"}, Region: "77"}},
+		Contests: []election.Contest{{ID: "park", Title: election.Text{RU: "Где разбить парк?", EN: "Where to lay out a park?"}, Kind: election.KindOneOfN,
+			Min: 1, Max: 1, Options: []election.Option{{ID: "north", Title: election.Text{RU: "На севере"}}, {ID: "south", Title: election.Text{RU: "На юге"}}}}},
+		Threshold: scratch.Threshold}
+	for _, g := range scratch.Guardians {
+		d.Guardians = append(d.Guardians, organiser.Guardian{Name: g.Name, Key: organiser.FormatGuardianKey(g.Key)})
+	}
+	for _, m := range scratch.Commission {
+		d.Commission = append(d.Commission, organiser.Member{ID: m.ID, Name: m.Name, Key: organiser.FormatMemberKey("ed25519", m.Key)})
+	}
+	return d
+}
+
+type voteView struct {
+	organiser.Draft
+	Problems []organiser.Error `json:"problems"`
+}
+
+// The console's API: who may call it, a draft edited at its version, a
+// stale edit refused, a list uploaded, the vote fixed and then never
+// edited; a voter outside the list is refused when applying; the status
+// follows the vote through its ceremony, voting, decryption (guardian by
+// guardian) and signatures.
+func TestConsoleAPI(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	votes := e.url + "/api/v1/organiser/votes"
+
+	// Who may call it.
+	if st, code := call(t, "GET", votes, "", nil, "", nil); st != http.StatusUnauthorized || code != "unauthenticated" {
+		t.Errorf("without a session: %d %s", st, code)
+	}
+	if st, _ := call(t, "GET", votes, "", nil, "wrong-token", nil); st != http.StatusUnauthorized {
+		t.Errorf("with a wrong token: %d", st)
+	}
+	voter := e.login(t, 4)
+	if err := voter.Call(ctx, "GET", "/api/v1/organiser/votes", nil, nil); errCode(err) != "not_organiser" || err.(*client.Error).Status != http.StatusForbidden {
+		t.Errorf("a voter without the role: %v", err)
+	}
+	body, _ := json.Marshal(map[string]string{"role": organiser.RoleOrganiser})
+	if st, _ := call(t, "POST", e.url+"/api/v1/operator/accounts/x/roles", "application/json", body, "", nil); st != http.StatusUnauthorized {
+		t.Errorf("granting a role without the operator token: %d", st)
+	}
+	org, _ := e.organiserOf(t, 0)
+
+	// Create, edit, a stale edit.
+	k := keyholders.Generate(3, []string{"chair", "secretary"})
+	d := consoleDraft(t, e, "poll", k)
+	var v voteView
+	if err := org.Call(ctx, "POST", "/api/v1/organiser/votes", organiser.Draft{ID: "poll", Title: d.Title}, &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Version != 1 || len(v.Problems) == 0 {
+		t.Fatalf("created: version %d, %d problems", v.Version, len(v.Problems))
+	}
+	d.Version = 1
+	if err := org.Call(ctx, "PUT", "/api/v1/organiser/votes/poll", d, &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Version != 2 || len(v.Problems) != 0 {
+		t.Fatalf("edited: version %d, problems %+v", v.Version, v.Problems)
+	}
+	err := org.Call(ctx, "PUT", "/api/v1/organiser/votes/poll", d, nil)
+	if ce, ok := err.(*client.Error); !ok || ce.Status != http.StatusConflict || ce.Code != organiser.CodeStale || !strings.Contains(ce.Message.EN, "version 2") {
+		t.Fatalf("a stale edit: %v", err)
+	}
+	// What GET returns may be sent back whole.
+	var got json.RawMessage
+	if err := org.Call(ctx, "GET", "/api/v1/organiser/votes/poll", nil, &got); err != nil {
+		t.Fatal(err)
+	}
+	if st, code := call(t, "PUT", votes+"/poll", "application/json", got, operatorToken, &v); st != http.StatusOK || v.Version != 3 {
+		t.Fatalf("sending back what GET returned, with the operator's token: %d %s", st, code)
+	}
+
+	// The participants list: a bad line refuses it whole.
+	csv := demo.Voter(0) + "\n" + demo.Voter(1) + "\nnot a person\n"
+	if st, code := call(t, "PUT", votes+"/poll/participants?version=3", "text/csv", []byte(csv), operatorToken, nil); st != http.StatusBadRequest || code != organiser.CodeBadParticipants {
+		t.Fatalf("a list with a bad line: %d %s", st, code)
+	}
+	csv = demo.Voter(0) + "\n" + demo.Voter(1) + "\n"
+	if st, code := call(t, "PUT", votes+"/poll/participants?version=3", "text/csv", []byte(csv), operatorToken, &v); st != http.StatusOK || v.Participants.ListSize != 2 || v.Version != 4 {
+		t.Fatalf("uploading the list: %d %s %+v", st, code, v.Participants)
+	}
+
+	// Fix, then no more edits.
+	if err := org.Call(ctx, "POST", "/api/v1/organiser/votes/poll/fix", map[string]int{"version": 3}, nil); errCode(err) != organiser.CodeStale {
+		t.Errorf("fixing a stale version: %v", err)
+	}
+	if err := org.Call(ctx, "POST", "/api/v1/organiser/votes/poll/fix", map[string]int{"version": 4}, &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.State != organiser.StateFixed {
+		t.Fatalf("after the fix: %q", v.State)
+	}
+	d.Version = v.Version
+	err = org.Call(ctx, "PUT", "/api/v1/organiser/votes/poll", d, nil)
+	if ce, ok := err.(*client.Error); !ok || ce.Status != http.StatusConflict || ce.Code != organiser.CodeFixed || !strings.Contains(ce.Message.EN, "entry 0") {
+		t.Errorf("editing a fixed vote: %v", err)
+	}
+	if st, code := call(t, "DELETE", votes+"/poll?version="+strconv.FormatInt(v.Version, 10), "", nil, operatorToken, nil); st != http.StatusConflict || code != organiser.CodeFixed {
+		t.Errorf("deleting a fixed vote: %d %s", st, code)
+	}
+	// From another site, the session is not enough.
+	st, _ := post(t, votes, "application/json", []byte(`{"id":"x"}`), map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"})
+	if st != http.StatusForbidden {
+		t.Errorf("a cross-site create: %d", st)
+	}
+
+	// Voters apply: one on the list is accepted, one off it is told so.
+	box, _ := e.p.Election("poll")
+	if err := k.Ceremony(ctx, box.Box); err != nil {
+		t.Fatal(err)
+	}
+	voter0 := e.login(t, 0)
+	if err := voter0.Call(ctx, "POST", "/api/v1/elections/poll/application", nil, nil); err != nil {
+		t.Fatalf("a voter on the list applies: %v", err)
+	}
+	err = e.login(t, 3).Call(ctx, "POST", "/api/v1/elections/poll/application", nil, nil)
+	if ce, ok := err.(*client.Error); !ok || ce.Status != http.StatusForbidden || ce.Code != "not_eligible" || !strings.Contains(ce.Message.RU, "списке участников") {
+		t.Errorf("a voter off the list: %v", err)
+	}
+
+	// Voting opens by the clock; the voter votes; it closes and is tallied.
+	e.clock.advance(time.Hour + time.Minute)
+	waitPhase(t, box.Box, election.PhaseOpen)
+	el, err := voter0.Election(ctx, "poll")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, err := voter0.Credential(ctx, el, "77-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cast(t, voter0, dev)
+	e.clock.advance(2 * time.Hour)
+	waitPhase(t, box.Box, election.PhaseTallied)
+
+	// Guardian 1 decrypts: the status says who.
+	postShare(t, box.Box, k, 1)
+	var status organiser.Status
+	if err := org.Call(ctx, "GET", "/api/v1/organiser/votes/poll/status", nil, &status); err != nil {
+		t.Fatal(err)
+	}
+	if status.Phase != "tallied" || status.Decrypted != 1 || !status.Guardians[0].Decrypted || status.Guardians[1].Decrypted || !status.KeyPublished ||
+		status.Guardians[2].Qualified != organiser.QualQualified || !status.Guardians[1].Dealt || !status.Guardians[1].Judged {
+		t.Fatalf("status with one share: %+v", status)
+	}
+	postShare(t, box.Box, k, 3)
+	waitPhase(t, box.Box, election.PhaseDecided)
+	if err := k.Count(ctx, box.Box); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := call(t, "GET", votes+"/poll/status", "", nil, operatorToken, &status); st != http.StatusOK {
+		t.Fatalf("status: %d", st)
+	}
+	if status.Phase != "decided" || !status.Guardians[0].Decrypted || status.Guardians[1].Decrypted || !status.Guardians[2].Decrypted ||
+		status.Signed != 2 || !status.Commission[0].Signed || status.Counts.Voted != 1 {
+		t.Errorf("status after the result: %+v", status)
+	}
+}
+
+// waitPhase waits for the platform's conductor to bring an election to a
+// phase.
+func waitPhase(t *testing.T, box *ballotbox.Box, want election.Phase) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var ph election.Phase
+		box.View(func(st *election.State) { ph = st.Phase })
+		if ph >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the election is %s after 20 s, want %s", ph, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// postShare has guardian i (simulated by k) recover its key share from
+// the ledger and publish its share of the tally's decryption.
+func postShare(t *testing.T, box *ballotbox.Box, k *keyholders.Keys, i int) {
+	t.Helper()
+	keys := make([]*threshold.LongTermKey, len(k.Guardians))
+	pubs := make([][]byte, len(k.Guardians))
+	for j, seed := range k.Guardians {
+		s, err := ristretto255.NewScalar().SetUniformBytes(seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if keys[j], err = threshold.NewLongTermKey(group.NewSecret(s)); err != nil {
+			t.Fatal(err)
+		}
+		pubs[j] = keys[j].Public().Bytes()
+	}
+	var entry *election.Entry
+	var err error
+	box.View(func(st *election.State) {
+		var setup *threshold.Setup
+		if setup, err = threshold.NewSetup(threshold.Params{N: len(keys), T: st.Manifest.Threshold}, st.CeremonyContext(), pubs); err != nil {
+			return
+		}
+		var share *threshold.Share
+		if share, _, err = threshold.Recover(setup, i, keys[i-1], st.Ceremony().Round1Messages(), st.Ceremony().Round2Messages()); err != nil {
+			return
+		}
+		var ds *threshold.DecryptionShare
+		if ds, err = threshold.PartialDecrypt(share, st.TallyCiphertexts(), st.ContextHash, rand.Reader); err != nil {
+			return
+		}
+		entry = &election.Entry{Type: election.TypeShare, Share: &election.ShareEntry{Guardian: i, Share: ds.Encode()}}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := box.Append(context.Background(), entry); err != nil {
+		t.Fatal(err)
+	}
+}
