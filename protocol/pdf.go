@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"codeberg.org/go-pdf/fpdf"
 )
@@ -97,8 +98,8 @@ func newRenderer(p *Protocol) *renderer {
 	f.AddUTF8FontFromBytes("DejaVu", "B", fontBold)
 	f.SetMargins(pageMargin, pageMargin, pageMargin)
 	f.SetAutoPageBreak(true, pageMargin+5)
-	f.SetTitle("Протокол об итогах голосования / Result protocol: "+p.Election.TitleRU, true)
-	f.SetSubject(p.Election.TitleEN, true)
+	f.SetTitle(clean("Протокол об итогах голосования / Result protocol: "+p.Election.TitleRU), true)
+	f.SetSubject(clean(p.Election.TitleEN), true)
 	f.SetCreator("urna", true)
 	f.SetProducer("urna", true)
 	f.SetLang("ru")
@@ -113,7 +114,7 @@ func (r *renderer) footer() {
 	f.SetY(-pageMargin)
 	f.SetFont("DejaVu", "", sizeSmall)
 	f.SetTextColor(90, 90, 90)
-	f.CellFormat(0, 4, fmt.Sprintf("Протокол / Protocol %s · стр. / page %d из / of {nb}", r.p.Election.ID, f.PageNo()), "", 0, "C", false, 0, "")
+	f.CellFormat(0, 4, clean(fmt.Sprintf("Протокол / Protocol %s · стр. / page %d из / of {nb}", r.p.Election.ID, f.PageNo())), "", 0, "C", false, 0, "")
 	f.SetTextColor(0, 0, 0)
 }
 
@@ -126,13 +127,13 @@ func (r *renderer) render(publisher *x509.Certificate) {
 	f.MultiCell(0, 6, "Result protocol", "", "C", false)
 	f.Ln(3)
 	f.SetFont("DejaVu", "B", 12)
-	f.MultiCell(0, 6, p.Election.TitleRU, "", "C", false)
+	f.MultiCell(0, 6, clean(p.Election.TitleRU), "", "C", false)
 	if p.Election.TitleEN != "" {
 		f.SetFont("DejaVu", "", sizeText+1)
-		f.MultiCell(0, 5, p.Election.TitleEN, "", "C", false)
+		f.MultiCell(0, 5, clean(p.Election.TitleEN), "", "C", false)
 	}
 	f.SetFont("DejaVu", "", sizeText)
-	f.MultiCell(0, 5, "Выборы / Election: "+p.Election.ID, "", "C", false)
+	f.MultiCell(0, 5, clean("Выборы / Election: "+p.Election.ID), "", "C", false)
 	if p.Election.Training {
 		f.SetFont("DejaVu", "B", sizeText)
 		f.MultiCell(0, 5, "Учебные выборы: итоги не имеют юридической силы / Training election: the result has no legal effect", "", "C", false)
@@ -241,7 +242,7 @@ func (r *renderer) heading(ru, en string) {
 	f := r.f
 	f.Ln(4)
 	f.SetFont("DejaVu", "B", sizeHeading)
-	f.MultiCell(0, 6, ru+" / "+en, "", "L", false)
+	f.MultiCell(0, 6, clean(ru+" / "+en), "", "L", false)
 	f.Ln(1)
 }
 
@@ -249,13 +250,13 @@ func (r *renderer) subheading(text string) {
 	f := r.f
 	f.Ln(1.5)
 	f.SetFont("DejaVu", "B", sizeText)
-	f.MultiCell(0, lineHeight, text, "", "L", false)
+	f.MultiCell(0, lineHeight, clean(text), "", "L", false)
 	f.Ln(0.5)
 }
 
 func (r *renderer) paragraph(text string) {
 	r.f.SetFont("DejaVu", "", sizeText)
-	r.f.MultiCell(0, lineHeight, text, "", "L", false)
+	r.f.MultiCell(0, lineHeight, clean(text), "", "L", false)
 	r.f.Ln(1)
 }
 
@@ -302,7 +303,7 @@ func (r *renderer) row(widths []float64, aligns []string, cells []string, header
 	lines := make([][]string, len(cells))
 	n := 1
 	for i, c := range cells {
-		for _, part := range strings.Split(c, "\n") {
+		for _, part := range strings.Split(clean(c), "\n") {
 			split := f.SplitText(part, widths[i])
 			if len(split) == 0 {
 				split = []string{""}
@@ -399,4 +400,23 @@ func optionTitle(c Contest, id string) string {
 		}
 	}
 	return id
+}
+
+// clean makes text safe for the PDF library: characters beyond the Basic
+// Multilingual Plane (which it cannot encode) become U+FFFD, tabs become
+// spaces and other control characters but the line feed are dropped.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n':
+			return r
+		case r == '\t':
+			return ' '
+		case unicode.IsControl(r):
+			return -1
+		case r > 0xFFFF:
+			return unicode.ReplacementChar
+		}
+		return r
+	}, s)
 }

@@ -174,3 +174,33 @@ func TestSignPDFRefuses(t *testing.T) {
 		}
 	}
 }
+
+// Titles are the organiser's text: characters the font lacks, control
+// characters, words longer than a column and empty lists still give a
+// PDF, never a panic.
+func TestPDFOddText(t *testing.T) {
+	pub := testPublisher(t)
+	long := strings.Repeat("Очень-длинное-слово", 40)
+	p := sample()
+	p.Election.TitleRU = "Выборы 🗳️ \x00\x07\t\r\n" + long
+	p.Election.TitleEN = ""
+	p.Election.Training = true
+	p.Contests[0].Options[0].TitleRU = long
+	p.Contests[0].Options[1].TitleRU = "中文 العربية \U0001F600"
+	p.Guardians, p.Districts = nil, nil
+	p.Commission[0].Signature = "not base64!"
+	p.Times = protocol.Times{}
+	doc, err := p.PDF(pub.Certificate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(doc, []byte("%PDF-")) || !bytes.Contains(doc, []byte("/CreationDate (D:19700101000000)")) {
+		t.Errorf("not a PDF dated at the epoch: %.60q", doc)
+	}
+	if _, err := (&protocol.Protocol{}).PDF(pub.Certificate()); err != nil {
+		t.Errorf("an empty protocol: %v", err)
+	}
+	if _, err := sample().PDF(nil); err == nil {
+		t.Error("a PDF without the publication certificate")
+	}
+}
