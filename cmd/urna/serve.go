@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/urna-vote/urna/archive"
 	"github.com/urna-vote/urna/ballotbox"
 	"github.com/urna-vote/urna/chain"
 	"github.com/urna-vote/urna/demo"
@@ -63,6 +64,7 @@ type serverFlags struct {
 	witnesses     *string
 	metricsAddr   *string
 	chains        *string
+	archiveKeep   *time.Duration
 }
 
 func newServerFlags(name, usage string, stderr io.Writer, dataDefault string) *serverFlags {
@@ -102,6 +104,7 @@ func newServerFlags(name, usage string, stderr io.Writer, dataDefault string) *s
 		oidcRedirect:  fs.String("oidc-redirect", "", "this server's callback URL, https://HOST/auth/oidc/callback"),
 		witnesses:     fs.String("witnesses", "", "witness policy file: the observers asked to cosign every checkpoint (see urna observe)"),
 		metricsAddr:   fs.String("metrics-addr", "", "address serving Prometheus metrics at /metrics (empty: none), e.g. 127.0.0.1:9464"),
+		archiveKeep:   fs.Duration("archive-keep", archive.DefaultKeep, "how long a closed election's archive (DATA/archive) is kept before it is purged"),
 		chains:        fs.String("chain", "", "elections whose ledger is replicated, as ID=RPC[,ID=RPC…]: a node of each one's network, e.g. city-2026=tcp://127.0.0.1:26657"),
 	}
 }
@@ -197,6 +200,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	cfg := platform.Config{Data: *f.data, DB: *f.db, LedgerDB: *f.ledgerDB, Origin: *f.origin, Logger: log, MaxQueue: *f.maxQueue}
+	cfg.ArchiveKeep = *f.archiveKeep
 	var err error
 	if cfg.Witnesses, err = f.policy(); err != nil {
 		return err
@@ -247,6 +251,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	outbox := notify.NewOutbox(16)
 	cfg := platform.Config{Data: *f.data, DB: *f.db, LedgerDB: *f.ledgerDB, Origin: *f.origin, Logger: log, SMS: outbox, MaxQueue: *f.maxQueue}
+	cfg.ArchiveKeep = *f.archiveKeep
 	var err error
 	if cfg.Witnesses, err = f.policy(); err != nil {
 		return err
