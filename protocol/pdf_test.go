@@ -48,15 +48,19 @@ func TestGoldenPDF(t *testing.T) {
 	}
 }
 
-// What a reader sees: pdftotext finds the Cyrillic title, the counts, each
-// member's key and signature fingerprints and the publication
-// certificate's; pdftoppm draws a page that is not blank.
+// What a reader sees in the signed PDF: pdftotext finds the Cyrillic
+// title, the counts, each member's key and signature fingerprints and the
+// publication certificate's; pdftoppm draws a page that is not blank.
 func TestPDFContent(t *testing.T) {
 	pdftotext := tool(t, "pdftotext", "poppler-utils")
 	pdftoppm := tool(t, "pdftoppm", "poppler-utils")
 	pub := testPublisher(t)
 	p := sample()
-	doc, err := p.PDF(pub.Certificate())
+	unsigned, err := p.PDF(pub.Certificate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := protocol.SignPDF(unsigned, pub, time.Date(2026, 9, 13, 19, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +163,7 @@ func TestPDFSignature(t *testing.T) {
 	tampered := bytes.Clone(signed)
 	tampered[i+len("/Producer (")] ^= 0x01
 	out, _ = run(t, pdfsig, write(t, "tampered.pdf", tampered))
-	if strings.Contains(out, "Signature is Valid") || !strings.Contains(out, "Signature Validation:") {
+	if strings.Contains(out, "Signature is Valid") || !strings.Contains(out, "Signature Validation: Digest Mismatch.") {
 		t.Fatalf("pdfsig does not report the changed PDF invalid:\n%s", out)
 	}
 	t.Logf("pdfsig on the changed PDF: %s", oneLine(out))
