@@ -161,4 +161,15 @@ func TestLedgerOnPostgres(t *testing.T) {
 		t.Fatalf("urna verify of the export: ok %v, %d entries: %s", rep.OK, rep.Entries, rep.Error)
 	}
 	t.Logf("%d entries on PostgreSQL in schema %s, verified", rep.Entries, ledger.SchemaName(id))
+
+	// An election whose ledger is a file does not open on the ledger
+	// database (as an empty ledger would).
+	p.Close()
+	file := filepath.Join(cfg.Data, "elections", id, "ledger.db")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := platform.Open(ctx, cfg); err == nil || !strings.Contains(err.Error(), "not moved to the ledger database") {
+		t.Errorf("platform.Open with a ledger file and a ledger database = %v", err)
+	}
 }

@@ -317,6 +317,9 @@ func (p *Platform) openElection(ctx context.Context, id string) (*issuance.Elect
 	}
 	ledgerAt := filepath.Join(dir, "ledger.db")
 	if p.Config.LedgerDB != "" {
+		if _, err := os.Stat(ledgerAt); err == nil {
+			return nil, fmt.Errorf("platform: the ledger of election %s is the file %s; it is not moved to the ledger database", id, ledgerAt)
+		}
 		if ledgerAt, err = ledger.PostgresStore(p.Config.LedgerDB, id); err != nil {
 			return nil, err
 		}
