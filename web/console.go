@@ -486,7 +486,7 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, p *page, d
 		_, e := s.describeConsole(r, err)
 		p.Error = p.L(e.Message.RU, e.Message.EN)
 	}
-	p.Data, p.Refresh = cs, 15
+	p.Data = cs
 	s.render(w, r, http.StatusOK, "console_status.html", p)
 }
 
