@@ -25,7 +25,7 @@ func (s *Service) settingsOf(ctx context.Context, id string) (*fixedSettings, er
 		return v.(*fixedSettings), nil
 	}
 	d, err := s.Get(ctx, id)
-	if err != nil && !IsNotFound(err) {
+	if err != nil && !isNotFound(err) {
 		return nil, err
 	}
 	if err != nil || d.State == StateDraft {

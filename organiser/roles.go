@@ -87,9 +87,9 @@ func (s *Service) hasSignatureKey(ctx context.Context, account string) (bool, er
 	return n > 0, err
 }
 
-// IsNotFound says whether err is a refusal for want of the thing asked
+// isNotFound says whether err is a refusal for want of the thing asked
 // for (a vote, an account, a role).
-func IsNotFound(err error) bool {
+func isNotFound(err error) bool {
 	var oe *Error
 	var re *registry.Error
 	return errors.As(err, &oe) && oe.Code == CodeNotFound || errors.As(err, &re) && re.Code == "not_found"

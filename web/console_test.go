@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -301,5 +303,89 @@ func postShare(t *testing.T, box *ballotbox.Box, k *keyholders.Keys, i int) {
 	}
 	if _, err := box.Append(context.Background(), entry); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The console's pages: a reader who is not logged in is sent to log in,
+// a voter without the role is told who grants it, and a form with a
+// mistake is shown again with the mistake named and tied to its field,
+// and nothing saved.
+func TestConsolePages(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	page := func(method, path string, form url.Values) (int, string, string) {
+		t.Helper()
+		var resp *http.Response
+		var err error
+		if method == "GET" {
+			resp, err = hc.Get(e.url + path)
+		} else {
+			resp, err = hc.PostForm(e.url+path, form)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Location"), string(b)
+	}
+	if st, to, _ := page("GET", "/console/", nil); st != http.StatusSeeOther || to != "/login" {
+		t.Errorf("logged out: %d → %q", st, to)
+	}
+	login := client.New(e.url, hc)
+	if err := login.DemoLogin(ctx, demo.Voter(1), demo.Password); err != nil {
+		t.Fatal(err)
+	}
+	if st, _, body := page("GET", "/console/", nil); st != http.StatusForbidden || !strings.Contains(body, "оператор") {
+		t.Errorf("without the role: %d", st)
+	}
+	var me struct{ Account struct{ ID string } }
+	if err := login.Call(ctx, "GET", "/api/v1/me", nil, &me); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]string{"role": organiser.RoleOrganiser})
+	if st, _ := call(t, "POST", e.url+"/api/v1/operator/accounts/"+me.Account.ID+"/roles", "application/json", body, operatorToken, nil); st != http.StatusOK {
+		t.Fatal(st)
+	}
+	if st, _, body := page("GET", "/console/", nil); st != http.StatusOK || !strings.Contains(body, `action="/console/"`) {
+		t.Fatalf("the console: %d", st)
+	}
+	if st, _, body := page("POST", "/console/", url.Values{"id": {"no/slash"}}); st != http.StatusBadRequest ||
+		!strings.Contains(body, `id="f-id" name="id" type="text" value="no/slash"`) || !strings.Contains(body, `aria-invalid="true"`) {
+		t.Errorf("a bad id: %d\n%s", st, body)
+	}
+	if st, to, _ := page("POST", "/console/", url.Values{"id": {"town"}, "title_ru": {"Городской опрос"}}); st != http.StatusSeeOther || to != "/console/town" {
+		t.Fatalf("creating: %d → %q", st, to)
+	}
+	form := url.Values{"version": {"1"}, "title_ru": {"Городской опрос"}, "tz": {"Europe/Moscow"}, "level": {"municipal"},
+		"source": {"register"}, "access_verified": {"yes"}, "access_verified_auth": {"any"},
+		"regions": {"54 | Новосибирская область | Novosibirsk | Asia/Novosibirsk | 2027-01-01 08:00\n"}}
+	st, _, html := page("POST", "/console/town", form)
+	if st != http.StatusBadRequest || !strings.Contains(html, "Регионы, строка 1: нужны поля через «|»") ||
+		!strings.Contains(html, `id="f-regions" name="regions" rows="4" cols="60" spellcheck="false" aria-invalid="true" aria-describedby="form-error hint-regions"`) {
+		t.Errorf("a region line short of a field: %d\n%s", st, html)
+	}
+	form.Set("regions", "")
+	form.Set("voting_opens", "tomorrow")
+	if st, _, html := page("POST", "/console/town", form); st != http.StatusBadRequest || !strings.Contains(html, "Начало голосования: дата и время") {
+		t.Errorf("a bad date: %d", st)
+	}
+	var d voteView
+	if st, _ := call(t, "GET", e.url+"/api/v1/organiser/votes/town", "", nil, operatorToken, &d); st != http.StatusOK || d.Version != 1 {
+		t.Errorf("refused forms saved the draft: version %d", d.Version)
+	}
+	form.Set("voting_opens", "")
+	form.Set("notify_reminder", "yes")
+	if st, to, _ := page("POST", "/console/town", form); st != http.StatusSeeOther || to != "/console/town" {
+		t.Fatalf("saving: %d → %q", st, to)
+	}
+	call(t, "GET", e.url+"/api/v1/organiser/votes/town", "", nil, operatorToken, &d)
+	if d.Version != 2 || d.Level != "municipal" || strings.Join(d.Notifications, ",") != organiser.NotifyReminder {
+		t.Errorf("after saving: version %d, level %q, notifications %v", d.Version, d.Level, d.Notifications)
+	}
+	if st, _, html := page("GET", "/console/town/fix", nil); st != http.StatusOK || strings.Contains(html, `id="fix"`) || !strings.Contains(html, `id="problems"`) {
+		t.Errorf("the fix page of an incomplete draft offers to fix it: %d", st)
 	}
 }
