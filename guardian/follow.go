@@ -66,7 +66,7 @@ func newFollower(ctx context.Context, base, id, logKey string, hc *http.Client, 
 			continue
 		case errors.As(err, &ae) && ae.Status == http.StatusNotFound && wait:
 			log.Info("guardian: waiting for the election to be created", "election", id)
-		case errors.As(err, &ae) && ae.Status/100 == 4:
+		case errors.As(err, &ae) && ae.Status/100 == 4, !wait:
 			return nil, fmt.Errorf("guardian: reading election %s: %w", id, err)
 		default:
 			log.Warn("guardian: reading the election; retrying", "election", id, "err", err)

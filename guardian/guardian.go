@@ -220,7 +220,7 @@ func (g *Guardian) publish(ctx context.Context, what string, body *entryBody, do
 		switch {
 		case err == nil:
 			g.cfg.Log.Info("guardian: posted "+what, "election", g.cfg.Election, "guardian", g.index, "entry", index)
-			return nil
+			return g.catchUp(ctx, index)
 		case errors.As(err, &le):
 			return err
 		case errors.As(err, &ae) && ae.Status/100 == 4 && ae.Status != http.StatusTooManyRequests:
@@ -236,6 +236,16 @@ func (g *Guardian) publish(ctx context.Context, what string, body *entryBody, do
 			return err
 		}
 	}
+}
+
+// catchUp follows the ledger until it holds entry index.
+func (g *Guardian) catchUp(ctx context.Context, index uint64) error {
+	for g.f.st.Next <= index {
+		if err := g.f.step(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // result returns the ceremony's outcome as the ledger has it.
