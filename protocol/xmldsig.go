@@ -3,6 +3,7 @@ package protocol
 import (
 	"bytes"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/xml"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/beevik/etree"
 	dsig "github.com/russellhaering/goxmldsig"
+	"github.com/russellhaering/goxmldsig/etreeutils"
 )
 
 // The signed protocol (XML-DSig, docs/protocol-xml.md): the unsigned
@@ -117,6 +119,11 @@ func SignXML(doc []byte, pub *Publisher) ([]byte, error) {
 // unsigned document is guaranteed to be, after canonicalization, exactly
 // what was signed; whether it is the protocol the ledger gives is check
 // PR1's business.
+//
+// It follows XML-DSig core validation (§3.2) for the one shape SignXML
+// makes, with goxmldsig's canonicalization: the library's own Validate
+// refuses documents of more than a thousand elements, and a protocol has
+// one per district, contest and option.
 func VerifyXML(signed []byte) (doc []byte, cert *x509.Certificate, err error) {
 	if len(signed) > MaxSignedXML {
 		return nil, nil, fmt.Errorf("%w: larger than %d bytes", ErrXMLSignature, MaxSignedXML)
@@ -132,121 +139,196 @@ func VerifyXML(signed []byte) (doc []byte, cert *x509.Certificate, err error) {
 	if s.depth != 1 {
 		return nil, nil, fmt.Errorf("%w: the signature is not a child of <protocol>", ErrXMLSignature)
 	}
-	cert, err = checkSignatureElement(signed[s.start:s.end])
+	cert, value, err := checkSignatureElement(signed[s.start:s.end])
 	if err != nil {
 		return nil, nil, err
 	}
+	fail := func(what string, err error) ([]byte, *x509.Certificate, error) {
+		return nil, nil, fmt.Errorf("%w: %s: %v", ErrXMLSignature, what, err)
+	}
 	tree := etree.NewDocument()
 	if err := tree.ReadFromBytes(signed); err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrXMLSignature, err)
+		return fail("reading", err)
 	}
-	vctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: []*x509.Certificate{cert}})
-	vctx.Clock = dsig.NewFakeClockAt(cert.NotBefore) // see above: no wall clock
-	validated, err := vctx.Validate(tree.Root())
+	root := tree.Root()
+	sigEl := dsChild(root, "Signature")
+	signedInfo := dsChild(sigEl, "SignedInfo")
+	if signedInfo == nil {
+		return fail("reading", errors.New("no ds:SignedInfo"))
+	}
+	// Core validation, step 2: SignedInfo, canonicalized in its context,
+	// carries the publication key's signature.
+	ctx, err := etreeutils.NSBuildParentContext(signedInfo)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrXMLSignature, err)
+		return fail("SignedInfo", err)
 	}
-	doc = append(bytes.Clone(signed[:s.start]), signed[s.end:]...)
+	detached, err := etreeutils.NSDetatch(ctx, signedInfo)
+	if err != nil {
+		return fail("SignedInfo", err)
+	}
+	canonSI, err := canonical(detached)
+	if err != nil {
+		return fail("SignedInfo", err)
+	}
+	if err := cert.CheckSignature(x509.SHA256WithRSA, canonSI, value); err != nil {
+		return fail("SignedInfo", err)
+	}
+	// Step 1: the reference, read from the signed SignedInfo: the
+	// document without its signature, canonicalized, has the digest.
+	digest, err := checkSignedInfo(canonSI)
+	if err != nil {
+		return nil, nil, err
+	}
+	enveloped := root.Copy()
+	enveloped.RemoveChildAt(sigEl.Index())
+	content, err := canonical(enveloped)
+	if err != nil {
+		return fail("the document", err)
+	}
+	if h := sha256.Sum256(content); !bytes.Equal(h[:], digest) {
+		return nil, nil, fmt.Errorf("%w: the document's digest does not match: it was changed after it was signed", ErrXMLSignature)
+	}
 	// What is returned must be what was signed: the same canonical form.
+	doc = append(bytes.Clone(signed[:s.start]), signed[s.end:]...)
 	unsigned := etree.NewDocument()
 	if err := unsigned.ReadFromBytes(doc); err != nil {
-		return nil, nil, fmt.Errorf("%w: without its signature: %v", ErrXMLSignature, err)
+		return fail("without its signature", err)
 	}
-	a, errA := canonical(unsigned.Root())
-	b, errB := canonical(validated)
-	if err := errors.Join(errA, errB); err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrXMLSignature, err)
+	stripped, err := canonical(unsigned.Root())
+	if err != nil {
+		return fail("without its signature", err)
 	}
-	if !bytes.Equal(a, b) {
+	if !bytes.Equal(stripped, content) {
 		return nil, nil, fmt.Errorf("%w: the document without its signature is not what was signed", ErrXMLSignature)
 	}
 	return doc, cert, nil
 }
 
+// dsChild is el's one child element {xmldsig}local, or nil.
+func dsChild(el *etree.Element, local string) *etree.Element {
+	if el == nil {
+		return nil
+	}
+	var found *etree.Element
+	for _, c := range el.ChildElements() {
+		if c.Tag == local && c.NamespaceURI() == dsig.Namespace {
+			if found != nil {
+				return nil
+			}
+			found = c
+		}
+	}
+	return found
+}
+
+// canonical is el in exclusive XML canonicalization 1.0 without comments.
 func canonical(el *etree.Element) ([]byte, error) {
 	return dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("").Canonicalize(el.Copy())
 }
 
-// xmlSignature is the shape of the ds:Signature element VerifyXML accepts.
+type algorithm struct {
+	Algorithm string `xml:"Algorithm,attr"`
+}
+
+// xmlSignedInfo is the shape of the SignedInfo VerifyXML accepts.
+type xmlSignedInfo struct {
+	XMLName   xml.Name    `xml:"http://www.w3.org/2000/09/xmldsig# SignedInfo"`
+	C14N      []algorithm `xml:"http://www.w3.org/2000/09/xmldsig# CanonicalizationMethod"`
+	Method    []algorithm `xml:"http://www.w3.org/2000/09/xmldsig# SignatureMethod"`
+	Reference []struct {
+		URI        *string `xml:"URI,attr"`
+		Transforms []struct {
+			Transform []algorithm `xml:"http://www.w3.org/2000/09/xmldsig# Transform"`
+		} `xml:"http://www.w3.org/2000/09/xmldsig# Transforms"`
+		Digest      []algorithm `xml:"http://www.w3.org/2000/09/xmldsig# DigestMethod"`
+		DigestValue []string    `xml:"http://www.w3.org/2000/09/xmldsig# DigestValue"`
+	} `xml:"http://www.w3.org/2000/09/xmldsig# Reference"`
+}
+
+// checkSignedInfo checks that the (verified, canonical) SignedInfo uses
+// exactly the algorithms and the one whole-document reference SignXML
+// makes, and returns the reference's digest.
+func checkSignedInfo(canon []byte) ([]byte, error) {
+	bad := func(what string) ([]byte, error) { return nil, fmt.Errorf("%w: %s", ErrXMLSignature, what) }
+	var si xmlSignedInfo
+	if err := xml.Unmarshal(canon, &si); err != nil {
+		return nil, fmt.Errorf("%w: SignedInfo: %v", ErrXMLSignature, err)
+	}
+	if len(si.C14N) != 1 || si.C14N[0].Algorithm != xmlC14N {
+		return bad("SignedInfo is not canonicalized with exclusive XML canonicalization")
+	}
+	if len(si.Method) != 1 || si.Method[0].Algorithm != xmlSigMethod {
+		return bad("the signature method is not RSA with SHA-256")
+	}
+	if len(si.Reference) != 1 {
+		return bad("want exactly one Reference")
+	}
+	ref := si.Reference[0]
+	if ref.URI == nil || *ref.URI != "" {
+		return bad(`the Reference is not to the whole document (URI="")`)
+	}
+	if len(ref.Transforms) != 1 || len(ref.Transforms[0].Transform) != 2 ||
+		ref.Transforms[0].Transform[0].Algorithm != xmlEnveloped || ref.Transforms[0].Transform[1].Algorithm != xmlC14N {
+		return bad("the Reference's transforms are not enveloped-signature then exclusive canonicalization")
+	}
+	if len(ref.Digest) != 1 || ref.Digest[0].Algorithm != xmlDigest || len(ref.DigestValue) != 1 {
+		return bad("the digest is not one SHA-256")
+	}
+	d, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(ref.DigestValue[0]), ""))
+	if err != nil || len(d) != sha256.Size {
+		return bad("the digest value is not a base64 SHA-256")
+	}
+	return d, nil
+}
+
+// xmlSignature is the shape of the ds:Signature element VerifyXML accepts
+// (SignedInfo is checked once its signature verifies).
 type xmlSignature struct {
-	XMLName    xml.Name `xml:"http://www.w3.org/2000/09/xmldsig# Signature"`
-	SignedInfo []struct {
-		C14N []struct {
-			Algorithm string `xml:"Algorithm,attr"`
-		} `xml:"http://www.w3.org/2000/09/xmldsig# CanonicalizationMethod"`
-		Method []struct {
-			Algorithm string `xml:"Algorithm,attr"`
-		} `xml:"http://www.w3.org/2000/09/xmldsig# SignatureMethod"`
-		Reference []struct {
-			URI        *string `xml:"URI,attr"`
-			Transforms []struct {
-				Transform []struct {
-					Algorithm string `xml:"Algorithm,attr"`
-				} `xml:"http://www.w3.org/2000/09/xmldsig# Transform"`
-			} `xml:"http://www.w3.org/2000/09/xmldsig# Transforms"`
-			Digest []struct {
-				Algorithm string `xml:"Algorithm,attr"`
-			} `xml:"http://www.w3.org/2000/09/xmldsig# DigestMethod"`
-		} `xml:"http://www.w3.org/2000/09/xmldsig# Reference"`
-	} `xml:"http://www.w3.org/2000/09/xmldsig# SignedInfo"`
-	Value   []string `xml:"http://www.w3.org/2000/09/xmldsig# SignatureValue"`
-	KeyInfo []struct {
+	XMLName    xml.Name   `xml:"http://www.w3.org/2000/09/xmldsig# Signature"`
+	SignedInfo []struct{} `xml:"http://www.w3.org/2000/09/xmldsig# SignedInfo"`
+	Value      []string   `xml:"http://www.w3.org/2000/09/xmldsig# SignatureValue"`
+	KeyInfo    []struct {
 		X509Data []struct {
 			Certificate []string `xml:"http://www.w3.org/2000/09/xmldsig# X509Certificate"`
 		} `xml:"http://www.w3.org/2000/09/xmldsig# X509Data"`
 	} `xml:"http://www.w3.org/2000/09/xmldsig# KeyInfo"`
 }
 
-// checkSignatureElement checks that the signature uses exactly the
-// algorithms and the one whole-document reference SignXML makes, and
-// returns the certificate in its KeyInfo (an RSA key of at least 2048 bits).
-func checkSignatureElement(el []byte) (*x509.Certificate, error) {
+// checkSignatureElement checks the ds:Signature element's shape and
+// returns the certificate in its KeyInfo (an RSA key of at least 2048
+// bits) and the signature value.
+func checkSignatureElement(el []byte) (*x509.Certificate, []byte, error) {
 	var s xmlSignature
 	if err := xml.Unmarshal(el, &s); err != nil {
-		return nil, fmt.Errorf("%w: the ds:Signature element: %v", ErrXMLSignature, err)
+		return nil, nil, fmt.Errorf("%w: the ds:Signature element: %v", ErrXMLSignature, err)
 	}
-	bad := func(what string) error { return fmt.Errorf("%w: %s", ErrXMLSignature, what) }
+	bad := func(what string) (*x509.Certificate, []byte, error) {
+		return nil, nil, fmt.Errorf("%w: %s", ErrXMLSignature, what)
+	}
 	if len(s.SignedInfo) != 1 || len(s.Value) != 1 || len(s.KeyInfo) != 1 {
-		return nil, bad("want one SignedInfo, SignatureValue and KeyInfo")
+		return bad("want one SignedInfo, SignatureValue and KeyInfo")
 	}
-	si := s.SignedInfo[0]
-	if len(si.C14N) != 1 || si.C14N[0].Algorithm != xmlC14N {
-		return nil, bad("SignedInfo is not canonicalized with exclusive XML canonicalization")
-	}
-	if len(si.Method) != 1 || si.Method[0].Algorithm != xmlSigMethod {
-		return nil, bad("the signature method is not RSA with SHA-256")
-	}
-	if len(si.Reference) != 1 {
-		return nil, bad("want exactly one Reference")
-	}
-	ref := si.Reference[0]
-	if ref.URI == nil || *ref.URI != "" {
-		return nil, bad(`the Reference is not to the whole document (URI="")`)
-	}
-	if len(ref.Transforms) != 1 || len(ref.Transforms[0].Transform) != 2 ||
-		ref.Transforms[0].Transform[0].Algorithm != xmlEnveloped || ref.Transforms[0].Transform[1].Algorithm != xmlC14N {
-		return nil, bad("the Reference's transforms are not enveloped-signature then exclusive canonicalization")
-	}
-	if len(ref.Digest) != 1 || ref.Digest[0].Algorithm != xmlDigest {
-		return nil, bad("the digest is not SHA-256")
+	value, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(s.Value[0]), ""))
+	if err != nil {
+		return bad("the signature value is not base64")
 	}
 	ki := s.KeyInfo[0]
 	if len(ki.X509Data) != 1 || len(ki.X509Data[0].Certificate) != 1 {
-		return nil, bad("KeyInfo does not carry exactly one certificate")
+		return bad("KeyInfo does not carry exactly one certificate")
 	}
 	der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(ki.X509Data[0].Certificate[0]), ""))
 	if err != nil {
-		return nil, bad("the certificate is not base64")
+		return bad("the certificate is not base64")
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		return nil, fmt.Errorf("%w: the certificate: %v", ErrXMLSignature, err)
+		return nil, nil, fmt.Errorf("%w: the certificate: %v", ErrXMLSignature, err)
 	}
 	key, ok := cert.PublicKey.(*rsa.PublicKey)
 	if !ok || key.N.BitLen() < minPublisherKeyBits {
-		return nil, bad("the certificate's key is not RSA of at least 2048 bits")
+		return bad("the certificate's key is not RSA of at least 2048 bits")
 	}
-	return cert, nil
+	return cert, value, nil
 }
 
 // xmlScan is what scanXML finds in a protocol document.
