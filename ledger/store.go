@@ -115,17 +115,26 @@ const maxHashesIn = 64
 
 // statements are the prepared statements of the store.
 type statements struct {
-	d                 *dialect
-	entry, entries    *sql.Stmt // on the read pool
-	hashRange         *sql.Stmt
-	hashesIn          map[int]*sql.Stmt // k → reads k hashes by index, k a power of two
-	w                 *sql.DB
-	inserts           map[string]*sql.Stmt // table/k → inserts k rows
-	readHead, setHead *sql.Stmt            // on the writer's connection
+	d *dialect
+	w *sql.DB // the writer's connection
+
+	// On the readers' pool.
+	entry, entries, hashRange *sql.Stmt
+	hashesIn                  map[int]*sql.Stmt // k → reads k hashes by index, k a power of two
+
+	// On the writer's connection.
+	readHead, setHead *sql.Stmt
+	inserts           map[insert]*sql.Stmt
+}
+
+// An insert is a statement that inserts rows rows into table.
+type insert struct {
+	table string
+	rows  int
 }
 
 func prepare(ctx context.Context, d *dialect, w, r *sql.DB) (*statements, error) {
-	s := statements{d: d, w: w, hashesIn: map[int]*sql.Stmt{}, inserts: map[string]*sql.Stmt{}}
+	s := statements{d: d, w: w, hashesIn: map[int]*sql.Stmt{}, inserts: map[insert]*sql.Stmt{}}
 	type p struct {
 		db  *sql.DB
 		dst **sql.Stmt
@@ -191,7 +200,7 @@ func (st *statements) prepareInsert(ctx context.Context, table, column string, k
 	if err != nil {
 		return fmt.Errorf("ledger: preparing an insert of %d %s: %w", k, table, err)
 	}
-	st.inserts[fmt.Sprintf("%s/%d", table, k)] = s
+	st.inserts[insert{table, k}] = s
 	return nil
 }
 
@@ -205,7 +214,7 @@ func (st *statements) insertRows(ctx context.Context, tx *sql.Tx, table string, 
 		for k*2 <= min(len(vals), st.d.maxRows) {
 			k *= 2
 		}
-		s := st.inserts[fmt.Sprintf("%s/%d", table, k)]
+		s := st.inserts[insert{table, k}]
 		args = args[:0]
 		for i, v := range vals[:k] {
 			args = append(args, first+int64(i), v)
