@@ -71,6 +71,14 @@ func (s *Server) routes() {
 	mux.Handle("POST /api/v1/elections/{id}/disputes", cop.Handler(s.ipLimited(s.postDispute)))
 	mux.ServeMux.Handle("POST /track/dispute", cop.Handler(s.sessions.LoadAndSave(s.ipLimited(s.disputePage))))
 	mux.ServeMux.HandleFunc("GET /track/dispute", s.disputePageGet)
+	// Published results and the archive of closed elections (web/news.go,
+	// web/archive.go): public.
+	mux.ServeMux.Handle("GET /news", s.sessions.LoadAndSave(http.HandlerFunc(s.newsPage)))
+	mux.HandleFunc("GET /news.atom", s.newsFeed)
+	mux.ServeMux.Handle("GET /archive", s.sessions.LoadAndSave(http.HandlerFunc(s.archivePage)))
+	mux.HandleFunc("GET /archive/{file}", s.archiveFile)
+	mux.HandleFunc("GET /archive/{id}/{file}", s.archiveProtocol)
+	mux.Handle("POST /api/v1/operator/elections/{id}/archive", cop.Handler(s.operator(s.archiveElection)))
 
 	// The operator console's API.
 	mux.Handle("POST /api/v1/operator/accounts/{account}/verify", cop.Handler(s.operator(s.verifyAccount)))
