@@ -408,6 +408,7 @@ func TestElection(t *testing.T) {
 	if len(res.Guardians) < threshold {
 		t.Fatalf("the result was decrypted by guardians %v", res.Guardians)
 	}
+	t.Logf("the result was decrypted by guardians %v", res.Guardians)
 	for _, id := range []string{"member-1", "member-2"} {
 		w.append(&election.Entry{Type: election.TypeSignature, Signature: &election.SignatureEntry{Member: id,
 			Signature: ed25519.Sign(ed25519.NewKeyFromSeed(w.members.Members[id]), msg)}})
