@@ -248,14 +248,17 @@ func TestConsoleAPI(t *testing.T) {
 }
 
 // waitPhase waits for the platform's conductor to bring an election to a
-// phase.
+// phase, and for that entry to be committed.
 func waitPhase(t *testing.T, box *ballotbox.Box, want election.Phase) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var ph election.Phase
-		box.View(func(st *election.State) { ph = st.Phase })
-		if ph >= want {
+		var next uint64
+		box.View(func(st *election.State) { ph, next = st.Phase, st.Next })
+		// The state takes an entry before the ledger's commit is done:
+		// wait for both, so the entries it counts can be read.
+		if ph >= want && box.Ledger().Size() >= next {
 			return
 		}
 		if time.Now().After(deadline) {
