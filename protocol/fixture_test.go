@@ -14,7 +14,7 @@ import (
 )
 
 // sample is a fixed protocol with everything the formats must carry:
-// Cyrillic titles, two contests, two districts, a member who did not sign
+// Cyrillic titles, two contests, two districts, a dispute, a member who did not sign
 // and a member whose key has another scheme. It is the input of the golden
 // files in testdata/.
 func sample() *protocol.Protocol {
@@ -22,7 +22,7 @@ func sample() *protocol.Protocol {
 		Election: protocol.Election{ID: "gd-2026", TitleRU: "Выборы депутатов Городской думы 2026 года", TitleEN: "City Duma election 2026",
 			Build: "7d2c5f0e9a3b41c8d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3"},
 		Ledger: protocol.Ledger{Origin: "vybory.example.ru/elections/gd-2026", Size: 1873, Root: "q5Jx0m3Q4wq6YbW3yZ9m8rTt1vUu2sSx0a1b2c3d4e8="},
-		Counts: protocol.Counts{BallotsIssued: 1312, Voted: 1207, BallotsCounted: 1207, BallotsSuperseded: 148, BallotsSpoiled: 31},
+		Counts: protocol.Counts{Participants: 1388, BallotsIssued: 1312, Voted: 1207, BallotsCounted: 1207, BallotsSuperseded: 148, BallotsSpoiled: 31},
 		Contests: []protocol.Contest{
 			{ID: "mayor", TitleRU: "Глава города", TitleEN: "Mayor", Options: []protocol.Option{
 				{ID: "m1", Votes: 612, TitleRU: "Щукина Анна Сергеевна", TitleEN: "Anna Shchukina"},
@@ -35,11 +35,11 @@ func sample() *protocol.Protocol {
 			}},
 		},
 		Districts: []protocol.District{
-			{ID: "okrug-1", Contests: []protocol.DistrictContest{
+			{ID: "okrug-1", Participants: 742, Contests: []protocol.DistrictContest{
 				{ID: "mayor", Options: []protocol.DistrictOption{{ID: "m1", Votes: 400}, {ID: "m2", Votes: 211}, {ID: "m3", Votes: 50}}},
 				{ID: "park", Options: []protocol.DistrictOption{{ID: "yes", Votes: 560}, {ID: "no", Votes: 101}}},
 			}},
-			{ID: "okrug-2", Contests: []protocol.DistrictContest{
+			{ID: "okrug-2", Participants: 646, Contests: []protocol.DistrictContest{
 				{ID: "mayor", Options: []protocol.DistrictOption{{ID: "m1", Votes: 212}, {ID: "m2", Votes: 282}, {ID: "m3", Votes: 52}}},
 				{ID: "park", Options: []protocol.DistrictOption{{ID: "yes", Votes: 441}, {ID: "no", Votes: 105}}},
 			}},
@@ -52,7 +52,10 @@ func sample() *protocol.Protocol {
 				Signature: "c2lnbmF0dXJlIG9mIHRoZSBzZWNyZXRhcnk="},
 			{ID: "member-3", Name: "Член комиссии Эрдниев Бадма", Fingerprint: "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"},
 		},
-		Times: protocol.Times{Opened: "2026-09-11T05:00:00.000Z", Closed: "2026-09-13T17:00:00.000Z", Decided: "2026-09-13T18:42:07.125Z"},
+		Disputes: []protocol.Dispute{{Entry: 1604, Tracking: "QX7-4KD9-M2PA", Filed: "2026-09-13T09:12:44.310Z",
+			Reason: "Код моего бюллетеня не находится в журнале", Outcome: "dismissed", Member: "chair",
+			Decision: "Бюллетень найден в журнале под записью 1533: избиратель проверял код в другом голосовании", Resolved: "2026-09-13T18:55:01.002Z"}},
+		Times: protocol.Times{Opened: "2026-09-11T05:00:00.000Z", KeyTested: "2026-09-13T16:50:00.000Z", Closed: "2026-09-13T17:00:00.000Z", Decided: "2026-09-13T18:42:07.125Z"},
 	}
 }
 

@@ -152,6 +152,7 @@ func (r *renderer) render(publisher *x509.Certificate) {
 	r.heading("2. Сверка", "Reconciliation")
 	c := p.Counts
 	r.table([]float64{textWidth - 35, 35}, []string{"L", "R"}, [][]string{
+		{"Участников дистанционного голосования / Participants in online voting", count(c.Participants)},
 		{"Выдано бюллетеней / Ballots issued", count(c.BallotsIssued)},
 		{"Проголосовали избиратели / Voters who voted", count(c.Voted)},
 		{"Учтено бюллетеней (последний бюллетень каждого избирателя) / Ballots counted (each voter's last)", count(c.BallotsCounted)},
@@ -214,14 +215,32 @@ func (r *renderer) render(publisher *x509.Certificate) {
 	}
 	r.size = sizeText
 
-	r.heading("7. Время (UTC)", "Times (UTC)")
+	r.heading("7. Жалобы избирателей", "Voters' disputes")
+	if len(p.Disputes) == 0 {
+		r.paragraph("Жалоб не поступало / No disputes were filed.")
+	}
+	r.size = sizeSmall + 0.5
+	for _, d := range p.Disputes {
+		r.table(labelled, nil, [][]string{
+			{"Запись журнала / Ledger entry", strconv.FormatUint(d.Entry, 10)},
+			{"Код бюллетеня / Tracking code", d.Tracking},
+			{"Подана / Filed", d.Filed},
+			{"Жалоба / Complaint", orDash(clean(d.Reason))},
+			{"Решение / Decision", orDash(d.Outcome) + " — " + orDash(clean(d.Decision)) + " (" + orDash(d.Member) + ", " + orDash(d.Resolved) + ")"},
+		})
+		r.f.Ln(1.5)
+	}
+	r.size = sizeText
+
+	r.heading("8. Время (UTC)", "Times (UTC)")
 	r.table([]float64{90, textWidth - 90}, nil, [][]string{
 		{"Голосование открыто / Voting opened", orDash(p.Times.Opened)},
+		{"Ключ проверен кворумом хранителей / Key tested by a quorum", orDash(p.Times.KeyTested)},
 		{"Голосование закрыто / Voting closed", orDash(p.Times.Closed)},
 		{"Итоги опубликованы / Result published", orDash(p.Times.Decided)},
 	})
 
-	r.heading("8. Публикация и проверка", "Publication and how to check it")
+	r.heading("9. Публикация и проверка", "Publication and how to check it")
 	r.size = sizeSmall + 0.5
 	r.table(labelled, nil, [][]string{
 		{"Сертификат публикации / Publication certificate", publisher.Subject.CommonName},

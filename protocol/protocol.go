@@ -20,6 +20,8 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -40,6 +42,7 @@ type Protocol struct {
 	Districts  []District `xml:"districts>district"`
 	Guardians  []Guardian `xml:"decryption>guardian"`
 	Commission []Member   `xml:"commission>member"`
+	Disputes   []Dispute  `xml:"disputes>dispute"`
 	Times      Times      `xml:"times"`
 }
 
@@ -61,6 +64,7 @@ type Ledger struct {
 
 // Counts is the reconciliation the law asks for.
 type Counts struct {
+	Participants      uint64 `xml:"participants"`       // voters whose application to vote online was accounted
 	BallotsIssued     uint64 `xml:"ballots-issued"`     // credentials issued
 	Voted             uint64 `xml:"voted"`              // credentials that cast a ballot
 	BallotsCounted    uint64 `xml:"ballots-counted"`    // one per voter: the last ballot
@@ -86,8 +90,9 @@ type Option struct {
 
 // District is one district's counts.
 type District struct {
-	ID       string            `xml:"id,attr"`
-	Contests []DistrictContest `xml:"contest"`
+	ID           string            `xml:"id,attr"`
+	Participants uint64            `xml:"participants,attr"`
+	Contests     []DistrictContest `xml:"contest"`
 }
 
 // DistrictContest is one contest's counts in a district.
@@ -117,11 +122,25 @@ type Member struct {
 	Signature   string `xml:"signature,omitempty"` // base64, in the member's scheme; absent: did not sign
 }
 
-// Times are when voting opened and closed and the result was published.
+// Dispute is a voter's dispute and the commission's decision.
+type Dispute struct {
+	Entry    uint64 `xml:"entry,attr"` // the dispute's ledger index
+	Tracking string `xml:"tracking,attr"`
+	Filed    string `xml:"filed"`
+	Reason   string `xml:"reason"`
+	Outcome  string `xml:"outcome"` // upheld or dismissed
+	Member   string `xml:"resolved-by"`
+	Decision string `xml:"decision"`
+	Resolved string `xml:"resolved"`
+}
+
+// Times are when voting opened and closed, the key was last shown usable
+// by a quorum of guardians, and the result was published.
 type Times struct {
-	Opened  string `xml:"voting-opened"`
-	Closed  string `xml:"voting-closed"`
-	Decided string `xml:"result-published"`
+	Opened    string `xml:"voting-opened"`
+	KeyTested string `xml:"key-tested"`
+	Closed    string `xml:"voting-closed"`
+	Decided   string `xml:"result-published"`
 }
 
 // ErrNotDecided is returned for an election without a result.
@@ -139,7 +158,18 @@ func Build(st *election.State, cp ledger.Checkpoint) (*Protocol, error) {
 		Ledger:   Ledger{Origin: cp.Origin, Size: cp.Size, Root: cp.Root.String()},
 		Counts: Counts{BallotsIssued: res.Counts.Issued, Voted: res.Counts.Voted, BallotsCounted: res.Counts.Counted,
 			BallotsSuperseded: res.Counts.Superseded, BallotsSpoiled: res.Counts.Spoiled},
-		Times: Times{Opened: stamp(st.OpenedAt), Closed: stamp(st.ClosedAt), Decided: stamp(st.DecidedAt)},
+		Times: Times{Opened: stamp(st.OpenedAt), KeyTested: stamp(st.KeyTestedAt), Closed: stamp(st.ClosedAt), Decided: stamp(st.DecidedAt)},
+	}
+	for _, n := range st.Participants {
+		p.Counts.Participants += n
+	}
+	for _, i := range slices.Sorted(maps.Keys(st.Disputes)) {
+		d := st.Disputes[i]
+		pd := Dispute{Entry: i, Tracking: d.Entry.Tracking, Filed: stamp(d.Filed), Reason: d.Entry.Reason}
+		if r := d.Resolution; r != nil {
+			pd.Outcome, pd.Member, pd.Decision, pd.Resolved = r.Outcome, r.Member, r.Reason, stamp(d.ResolvedAt)
+		}
+		p.Disputes = append(p.Disputes, pd)
 	}
 	totals := res.Totals(m)
 	byDistrict := map[string]election.DistrictResult{}
@@ -160,7 +190,7 @@ func Build(st *election.State, cp ledger.Checkpoint) (*Protocol, error) {
 		if !ok {
 			continue
 		}
-		pd := District{ID: d.ID}
+		pd := District{ID: d.ID, Participants: st.Participants[d.ID]}
 		for _, c := range dr.Contests {
 			dc := DistrictContest{ID: c.Contest}
 			for i, v := range c.Counts {
