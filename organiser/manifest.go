@@ -2,6 +2,7 @@ package organiser
 
 import (
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -38,8 +39,9 @@ func (s *Service) Check(d Draft) []*Error {
 func (d *Draft) checkSettings(now time.Time) []*Error {
 	var probs []*Error
 	bad := func(field, ru, en string) { probs = append(probs, refuse(CodeInvalid, field, ru, en)) }
-	if err := d.checkSaved(); err != nil {
-		probs = append(probs, err.(*Error))
+	var saved *Error
+	if errors.As(d.checkSaved(), &saved) {
+		probs = append(probs, saved)
 	}
 	a, v := d.Applications, d.Voting
 	if v.Closes != 0 && v.Closes <= now.UnixMilli() {
