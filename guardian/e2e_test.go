@@ -164,7 +164,9 @@ func (w *world) vote(district string, option int) {
 		bctx    *ballot.Context
 		style   ballot.Style
 	)
-	w.view(func(st *election.State) { ctxHash, bctx, style = st.ContextHash, st.BallotContext(), st.Style(district) })
+	w.view(func(st *election.State) {
+		ctxHash, bctx, style = st.ContextHash, st.BallotContext(), st.Style(district)
+	})
 	issuer := w.el.Issuers[district]
 	req, err := credential.NewRequest(rand.Reader, issuer.PublicKey(), ctxHash, district)
 	if err != nil {
