@@ -87,7 +87,19 @@ type Archive struct {
 	opts Options
 	log  *slog.Logger
 	mu   sync.Mutex // serialises writing and purging
+
+	// Files read from archives (Read), by id, name and the archive's
+	// SHA-256: the protocol comes after the ledger in the tar, so reading
+	// it means decompressing the whole ledger, once. readMu lets one
+	// such read run at a time.
+	readMu    sync.Mutex
+	cacheMu   sync.Mutex
+	cache     map[string][]byte
+	cacheSize int
 }
+
+// maxCache bounds the bytes of files Read keeps.
+const maxCache = 64 << 20
 
 // A Record describes one archived election (DIR/ID.json).
 type Record struct {
@@ -213,12 +225,49 @@ func (a *Archive) List() ([]Record, error) {
 }
 
 // Read returns one file of an archived election's folder (FileProtocol,
-// say), or an error wrapping ErrNotFound.
+// say), or an error wrapping ErrNotFound. Files other than the ledger are
+// kept in memory once read (up to 64 MiB in all).
 func (a *Archive) Read(id, name string) ([]byte, error) {
 	r, err := a.Get(id)
 	if err != nil {
 		return nil, err
 	}
+	key := r.SHA256 + "/" + id + "/" + name
+	if b, ok := a.cached(key); ok {
+		return b, nil
+	}
+	a.readMu.Lock()
+	defer a.readMu.Unlock()
+	if b, ok := a.cached(key); ok {
+		return b, nil
+	}
+	b, err := a.read(r, name)
+	if err != nil || name == FileLedger {
+		return b, err
+	}
+	a.cacheMu.Lock()
+	defer a.cacheMu.Unlock()
+	if a.cacheSize+len(b) > maxCache {
+		a.cache, a.cacheSize = nil, 0
+	}
+	if a.cache == nil {
+		a.cache = map[string][]byte{}
+	}
+	a.cache[key] = b
+	a.cacheSize += len(b)
+	return b, nil
+}
+
+func (a *Archive) cached(key string) ([]byte, bool) {
+	a.cacheMu.Lock()
+	defer a.cacheMu.Unlock()
+	b, ok := a.cache[key]
+	return b, ok
+}
+
+// read reads one file from the archive of r.
+func (a *Archive) read(r Record, name string) ([]byte, error) {
+	id := r.ID
 	f, err := os.Open(a.Path(id))
 	if err != nil {
 		return nil, fmt.Errorf("archive: %w", err)
@@ -589,5 +638,10 @@ func (a *Archive) Purge(ctx context.Context) ([]string, error) {
 			"kept_until", a.Expires(r).Format(time.RFC3339), "sha256", r.SHA256)
 	}
 	syncDir(a.opts.Dir)
+	if len(purged) > 0 {
+		a.cacheMu.Lock()
+		a.cache, a.cacheSize = nil, 0
+		a.cacheMu.Unlock()
+	}
 	return purged, errors.Join(errs...)
 }

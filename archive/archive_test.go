@@ -34,7 +34,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // logBuffer collects log lines.
@@ -43,8 +43,12 @@ type logBuffer struct {
 	b  bytes.Buffer
 }
 
-func (l *logBuffer) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
-func (l *logBuffer) String() string              { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 // decided returns a demo platform whose election "demo-park" is counted
 // and signed by its whole commission, and "demo-moscow" still open.
@@ -215,6 +219,9 @@ func TestArchiveVerifyPurge(t *testing.T) {
 	if onDisk, _ := os.ReadFile(filepath.Join(folder, archive.FileProtocol)); !bytes.Equal(doc, onDisk) {
 		t.Error("Read gives another protocol.xml")
 	}
+	if again, err := a.Read(e.ID, archive.FileProtocol); err != nil || !bytes.Equal(again, doc) {
+		t.Errorf("reading again: %v", err)
+	}
 	if _, err := a.Read(e.ID, "nothing.txt"); !errors.Is(err, archive.ErrNotFound) {
 		t.Errorf("reading a file it does not hold: %v", err)
 	}
@@ -237,6 +244,9 @@ func TestArchiveVerifyPurge(t *testing.T) {
 	}
 	if _, err := a.Get(e.ID); !errors.Is(err, archive.ErrNotFound) {
 		t.Errorf("the record is still there: %v", err)
+	}
+	if _, err := a.Read(e.ID, archive.FileProtocol); !errors.Is(err, archive.ErrNotFound) {
+		t.Errorf("reading a purged archive: %v", err)
 	}
 	if !strings.Contains(logs.String(), "purged") || !strings.Contains(logs.String(), "election=demo-park") {
 		t.Errorf("the purge was not logged:\n%s", logs.String())
