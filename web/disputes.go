@@ -340,7 +340,8 @@ func (s *Server) postDispute(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.entryError(w, r, err)
 	default:
-		writeJSON(w, http.StatusCreated, map[string]any{"index": index, "tracking_code": rc.TrackingCode})
+		code, _ := ballot.NormalizeTrackingCode(rc.TrackingCode) // fileDispute checked it
+		writeJSON(w, http.StatusCreated, map[string]any{"index": index, "tracking_code": code})
 	}
 }
 
