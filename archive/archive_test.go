@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -55,8 +56,8 @@ func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l
 func decided(t *testing.T) (*platform.Platform, *issuance.Election) {
 	t.Helper()
 	ctx := context.Background()
-	var off time.Duration
-	now := func() time.Time { return time.Now().Add(off) }
+	var off atomic.Int64 // read by the platform's background work
+	now := func() time.Time { return time.Now().Add(time.Duration(off.Load())) }
 	data := t.TempDir()
 	p, err := platform.Open(ctx, platform.Config{Data: data, SMS: notify.NewOutbox(4), Now: now})
 	if err != nil {
@@ -71,7 +72,7 @@ func decided(t *testing.T) (*platform.Platform, *issuance.Election) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	off = 8 * 24 * time.Hour
+	off.Store(int64(8 * 24 * time.Hour))
 	if err := keys.Count(ctx, e.Box); err != nil {
 		t.Fatal(err)
 	}
