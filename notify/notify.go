@@ -118,3 +118,13 @@ func (g *HTTPSMS) SendSMS(ctx context.Context, phone, text string) error {
 	}
 	return nil
 }
+
+// The events a voter may be told of. An election lists the ones its
+// voters are told of (registry.ElectionInfo.Notify).
+const (
+	EventApplied          = "applied"           // the application is accounted
+	EventVotingStarted    = "voting_started"    // voting opened
+	EventReminder         = "reminder"          // a day before the end, to those who have not voted
+	EventVotingEnded      = "voting_ended"      // voting closed
+	EventResultsPublished = "results_published" // the result is on the ledger
+)

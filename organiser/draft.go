@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/urna-vote/urna/election"
+	"github.com/urna-vote/urna/notify"
 )
 
 // A Draft is a vote as the organiser edits it: the manifest-to-be and the
@@ -123,11 +124,11 @@ const (
 
 // Notification events a vote may tell its voters of.
 const (
-	NotifyApplied          = "applied"           // the application is accounted
-	NotifyVotingStarted    = "voting_started"    // voting opened
-	NotifyReminder         = "reminder"          // a day before the end, to those who have not voted
-	NotifyVotingEnded      = "voting_ended"      // voting closed
-	NotifyResultsPublished = "results_published" // the result is on the ledger
+	NotifyApplied          = notify.EventApplied
+	NotifyVotingStarted    = notify.EventVotingStarted
+	NotifyReminder         = notify.EventReminder
+	NotifyVotingEnded      = notify.EventVotingEnded
+	NotifyResultsPublished = notify.EventResultsPublished
 )
 
 // Events lists the notification events in the order a vote goes through

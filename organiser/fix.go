@@ -3,6 +3,7 @@ package organiser
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/urna-vote/urna/registry"
@@ -53,7 +54,10 @@ func (s *Service) Fix(ctx context.Context, id string, version int64, by string) 
 		return Draft{}, s.whyNot(ctx, id)
 	}
 	info := registry.ElectionInfo{ID: id, Title: registry.Text{RU: d.Title.RU, EN: d.Title.EN}, Level: d.Level,
-		ApplicationsClose: time.UnixMilli(d.Applications.Closes), Training: d.Training}
+		ApplicationsClose: time.UnixMilli(d.Applications.Closes), Training: d.Training, Notify: slices.Clone(d.Notifications)}
+	if info.Notify == nil {
+		info.Notify = []string{}
+	}
 	if _, err := s.el.CreateElection(ctx, m, info); err != nil {
 		if _, rerr := s.db.ExecContext(ctx, `UPDATE organiser_votes SET state = $1 WHERE id = $2 AND state = $3`, StateDraft, id, StateFixing); rerr != nil {
 			s.opts.Logger.Error("organiser: returning a vote to draft after a failed fix", "vote", id, "err", rerr)

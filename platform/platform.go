@@ -6,10 +6,12 @@
 //
 //	DATA/secret.key                 the platform's HMAC key (pseudonyms, one-time codes)
 //	DATA/private.db                 accounts, register, applications, audit log (SQLite default)
-//	DATA/elections/ID/ledger.db     the election's public ledger
+//	DATA/publisher.key, .crt        the key and certificate signing published protocols
+//	DATA/elections/ID/ledger.db     the election's public ledger (in PostgreSQL with Config.LedgerDB)
 //	DATA/elections/ID/log.key       its checkpoint signing key (signed-note format)
 //	DATA/elections/ID/log.pub       the key that verifies its checkpoints
 //	DATA/elections/ID/issuers.json  its districts' credential issuer keys (PKCS#8)
+//	DATA/archive/ID.tar.gz, .json   a closed election's archive and its record
 //
 // Secret files are written with mode 0600 and never logged.
 package platform

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -123,6 +124,14 @@ type ElectionInfo struct {
 	Districts         []string  `json:"districts"`
 	ApplicationsClose time.Time `json:"applications_close"`
 	Training          bool      `json:"training"`
+	// Notify lists the notification events (notify.Event*) its voters
+	// are told of; nil tells them of every event.
+	Notify []string `json:"notify,omitempty"`
+}
+
+// Notifies reports whether the election's voters are told of event.
+func (e ElectionInfo) Notifies(event string) bool {
+	return e.Notify == nil || slices.Contains(e.Notify, event)
 }
 
 // AddElection registers an election.
@@ -131,14 +140,18 @@ func (r *Registry) AddElection(ctx context.Context, e ElectionInfo) error {
 	if e.Training {
 		training = 1
 	}
-	_, err := r.db.ExecContext(ctx, `INSERT INTO elections (id, title_ru, title_en, level, districts, applications_close, training) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		e.ID, e.Title.RU, e.Title.EN, e.Level, strings.Join(e.Districts, ","), e.ApplicationsClose.UnixMilli(), training)
+	notify := "*"
+	if e.Notify != nil {
+		notify = strings.Join(e.Notify, ",")
+	}
+	_, err := r.db.ExecContext(ctx, `INSERT INTO elections (id, title_ru, title_en, level, districts, applications_close, training, notify) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		e.ID, e.Title.RU, e.Title.EN, e.Level, strings.Join(e.Districts, ","), e.ApplicationsClose.UnixMilli(), training, notify)
 	return err
 }
 
 // Elections lists the elections, by id.
 func (r *Registry) Elections(ctx context.Context) ([]ElectionInfo, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT id, title_ru, title_en, level, districts, applications_close, training FROM elections ORDER BY id`)
+	rows, err := r.db.QueryContext(ctx, `SELECT id, title_ru, title_en, level, districts, applications_close, training, notify FROM elections ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
@@ -146,12 +159,19 @@ func (r *Registry) Elections(ctx context.Context) ([]ElectionInfo, error) {
 	var out []ElectionInfo
 	for rows.Next() {
 		var e ElectionInfo
-		var ds string
+		var ds, notify string
 		var closes, training int64
-		if err := rows.Scan(&e.ID, &e.Title.RU, &e.Title.EN, &e.Level, &ds, &closes, &training); err != nil {
+		if err := rows.Scan(&e.ID, &e.Title.RU, &e.Title.EN, &e.Level, &ds, &closes, &training, &notify); err != nil {
 			return nil, err
 		}
 		e.Districts, e.ApplicationsClose, e.Training = strings.Split(ds, ","), time.UnixMilli(closes), training != 0
+		switch notify {
+		case "*":
+		case "":
+			e.Notify = []string{}
+		default:
+			e.Notify = strings.Split(notify, ",")
+		}
 		out = append(out, e)
 	}
 	return out, rows.Err()

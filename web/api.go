@@ -218,7 +218,7 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	app, err := s.p.Registry.Apply(r.Context(), id, r.PathValue("id"), clientIP(r))
+	app, err := s.p.Apply(r.Context(), id, r.PathValue("id"), clientIP(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -344,6 +344,9 @@ func TestConsolePages(t *testing.T) {
 	if st, _, body := page("GET", "/console/", nil); st != http.StatusForbidden || !strings.Contains(body, "оператор") {
 		t.Errorf("without the role: %d", st)
 	}
+	if _, _, body := page("GET", "/account", nil); strings.Contains(body, `href="/console/"`) {
+		t.Error("the menu links the console for an account without the role")
+	}
 	var me struct{ Account struct{ ID string } }
 	if err := login.Call(ctx, "GET", "/api/v1/me", nil, &me); err != nil {
 		t.Fatal(err)
@@ -354,6 +357,9 @@ func TestConsolePages(t *testing.T) {
 	}
 	if st, _, body := page("GET", "/console/", nil); st != http.StatusOK || !strings.Contains(body, `action="/console/"`) {
 		t.Fatalf("the console: %d", st)
+	}
+	if _, _, body := page("GET", "/account", nil); !strings.Contains(body, `<a href="/console/">Консоль организатора</a>`) {
+		t.Error("the menu does not link the console for an organiser")
 	}
 	if st, _, body := page("POST", "/console/", url.Values{"id": {"no/slash"}}); st != http.StatusBadRequest ||
 		!strings.Contains(body, `id="f-id" name="id" type="text" value="no/slash"`) || !strings.Contains(body, `aria-invalid="true"`) {

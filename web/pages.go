@@ -12,6 +12,7 @@ import (
 
 	"github.com/urna-vote/urna/ballot"
 	"github.com/urna-vote/urna/election"
+	"github.com/urna-vote/urna/organiser"
 	"github.com/urna-vote/urna/registry"
 )
 
@@ -44,18 +45,19 @@ func fieldOf(p *page, name, ru, en, typ, value, auto string) field {
 
 // page is what every template receives.
 type page struct {
-	Lang     string // "ru" or "en"
-	Path     string // the request path, for the language switch
-	Title    string
-	Account  *registry.Account // nil when logged out
-	Demo     bool
-	Flash    string // a message carried over a redirect
-	FlashBad bool   // the message is a refusal
-	Error    string // the error of the form just sent
-	Field    string // the form field at fault
-	Data     any    // the page's own data
-	WasmPath string // the ballot page's module, with its hash
-	Refresh  int    // seconds after which the page reloads itself; 0: never
+	Lang      string // "ru" or "en"
+	Path      string // the request path, for the language switch
+	Title     string
+	Account   *registry.Account // nil when logged out
+	Organiser bool              // the account holds the organiser role: the menu links the console
+	Demo      bool
+	Flash     string // a message carried over a redirect
+	FlashBad  bool   // the message is a refusal
+	Error     string // the error of the form just sent
+	Field     string // the form field at fault
+	Data      any    // the page's own data
+	WasmPath  string // the ballot page's module, with its hash
+	Refresh   int    // seconds after which the page reloads itself; 0: never
 }
 
 // L picks the reader's language.
@@ -124,6 +126,7 @@ func (s *Server) newPage(w http.ResponseWriter, r *http.Request, titleRU, titleE
 	if id := s.sessions.GetString(r.Context(), "account"); id != "" {
 		if acc, err := s.p.Registry.Account(r.Context(), id); err == nil {
 			p.Account = &acc
+			p.Organiser, _ = s.organiser.HasRole(r.Context(), id, organiser.RoleOrganiser)
 		} else {
 			s.log.Error("web: the session's account", "err", err)
 		}
@@ -405,7 +408,7 @@ func (s *Server) applyForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(w, r, "Личный кабинет", "My account")
-	app, err := s.p.Registry.Apply(r.Context(), id, r.PathValue("id"), clientIP(r))
+	app, err := s.p.Apply(r.Context(), id, r.PathValue("id"), clientIP(r))
 	if err != nil {
 		s.refuse(w, r, p, "/account", err)
 		return
