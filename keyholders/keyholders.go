@@ -94,6 +94,27 @@ func newSeed(n int) []byte {
 // with every guardian present: each deals, each files its (empty)
 // complaints, and the joint key is published.
 func (k *Keys) Ceremony(ctx context.Context, box *ballotbox.Box) error {
+	all := make([]int, len(k.Guardians))
+	for i := range all {
+		all[i] = i + 1
+	}
+	if err := k.Rounds(ctx, box, all); err != nil {
+		return err
+	}
+	var res *threshold.Result
+	var err error
+	box.View(func(st *election.State) { res, err = st.Ceremony().Result() })
+	if err != nil {
+		return err
+	}
+	return post(ctx, box, election.PhaseKeyed, &election.Entry{Type: election.TypeKey,
+		Key: &election.KeyEntry{Key: res.Key.Bytes(), Qualified: res.Qualified}})
+}
+
+// Rounds runs both rounds of the key ceremony for the present guardians
+// (1-based indices) only: each deals, then each files its (empty)
+// complaints. The key is not published: the others never answered.
+func (k *Keys) Rounds(ctx context.Context, box *ballotbox.Box, present []int) error {
 	var (
 		setup *threshold.Setup
 		err   error
@@ -113,37 +134,31 @@ func (k *Keys) Ceremony(ctx context.Context, box *ballotbox.Box) error {
 		return err
 	}
 	gs := make([]*threshold.Guardian, len(keys))
-	for i, key := range keys {
-		if gs[i], err = threshold.NewGuardian(setup, i+1, key, rand.Reader); err != nil {
+	for _, i := range present {
+		if gs[i-1], err = threshold.NewGuardian(setup, i, keys[i-1], rand.Reader); err != nil {
 			return err
 		}
-		msg, err := gs[i].Round1()
+		msg, err := gs[i-1].Round1()
 		if err != nil {
 			return err
 		}
 		if _, err := box.Append(ctx, &election.Entry{Type: election.TypeCeremony,
-			Ceremony: &election.CeremonyEntry{Guardian: i + 1, Round: election.RoundDeal, Message: msg.Encode()}}); err != nil {
+			Ceremony: &election.CeremonyEntry{Guardian: i, Round: election.RoundDeal, Message: msg.Encode()}}); err != nil {
 			return err
 		}
 	}
-	for i, g := range gs {
+	for _, i := range present {
 		var msg *threshold.Round2Message
-		box.View(func(st *election.State) { msg, err = g.Round2(st.Ceremony().Round1Messages()) })
+		box.View(func(st *election.State) { msg, err = gs[i-1].Round2(st.Ceremony().Round1Messages()) })
 		if err != nil {
 			return err
 		}
 		if _, err := box.Append(ctx, &election.Entry{Type: election.TypeCeremony,
-			Ceremony: &election.CeremonyEntry{Guardian: i + 1, Round: election.RoundComplaints, Message: msg.Encode()}}); err != nil {
+			Ceremony: &election.CeremonyEntry{Guardian: i, Round: election.RoundComplaints, Message: msg.Encode()}}); err != nil {
 			return err
 		}
 	}
-	var res *threshold.Result
-	box.View(func(st *election.State) { res, err = st.Ceremony().Result() })
-	if err != nil {
-		return err
-	}
-	return post(ctx, box, election.PhaseKeyed, &election.Entry{Type: election.TypeKey,
-		Key: &election.KeyEntry{Key: res.Key.Bytes(), Qualified: res.Qualified}})
+	return nil
 }
 
 // post appends one of the platform's own entries (the key, the close, the
@@ -269,7 +284,17 @@ func (k *Keys) Count(ctx context.Context, box *ballotbox.Box) error {
 // each recovers its share from the ledger and its long-term key and
 // partially decrypts the test ciphertext, bound to the ledger size it read.
 func (k *Keys) Heartbeats(ctx context.Context, box *ballotbox.Box) error {
-	for i := range k.Guardians {
+	all := make([]int, len(k.Guardians))
+	for i := range all {
+		all[i] = i + 1
+	}
+	return k.HeartbeatsOf(ctx, box, all)
+}
+
+// HeartbeatsOf posts a heartbeat of each listed guardian (1-based).
+func (k *Keys) HeartbeatsOf(ctx context.Context, box *ballotbox.Box, guardians []int) error {
+	for _, g := range guardians {
+		i := g - 1
 		share, err := k.share(box, i+1)
 		if err != nil {
 			return err

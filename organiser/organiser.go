@@ -44,11 +44,13 @@ import (
 )
 
 // Elections is what the service needs of the platform: defining an
-// election on a new ledger, and finding an election by id.
+// election on a new ledger, finding an election by id, and publishing
+// the key of a ceremony some guardians never finished.
 // *platform.Platform implements it.
 type Elections interface {
 	CreateElection(ctx context.Context, m *election.Manifest, info registry.ElectionInfo) (*issuance.Election, error)
 	Election(id string) (*issuance.Election, bool)
+	FinishCeremony(ctx context.Context, id string) (uint64, error)
 }
 
 // Options configure a Service.
@@ -106,14 +108,16 @@ func refuse(code, field, ru, en string) *Error {
 
 // Error codes.
 const (
-	CodeInvalid         = "invalid_draft"    // a field of the draft is wrong
-	CodeStale           = "stale_version"    // the draft changed since it was read
-	CodeFixed           = "fixed"            // the vote is fixed on the ledger
-	CodeNotFound        = "not_found"        // no such vote
-	CodeExists          = "exists"           // the id is taken
-	CodeBadParticipants = "bad_participants" // the uploaded list is malformed
-	CodeNotFixed        = "not_fixed"        // the vote is still a draft
-	CodeBadKey          = "bad_key"          // a signature key is malformed
+	CodeInvalid         = "invalid_draft"     // a field of the draft is wrong
+	CodeStale           = "stale_version"     // the draft changed since it was read
+	CodeFixed           = "fixed"             // the vote is fixed on the ledger
+	CodeNotFound        = "not_found"         // no such vote
+	CodeExists          = "exists"            // the id is taken
+	CodeBadParticipants = "bad_participants"  // the uploaded list is malformed
+	CodeNotFixed        = "not_fixed"         // the vote is still a draft
+	CodeBadKey          = "bad_key"           // a signature key is malformed
+	CodeNoCeremony      = "no_ceremony"       // the key ceremony is not running
+	CodeTooFew          = "too_few_guardians" // fewer guardians than the threshold took part
 )
 
 func notFound(id string) *Error {

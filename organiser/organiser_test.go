@@ -3,6 +3,7 @@ package organiser_test
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -296,6 +297,80 @@ func TestStatus(t *testing.T) {
 		}
 		if st.KeyTestedAt == 0 || len(st.KeyTestedBy) < 2 {
 			t.Errorf("no key test in the status: %+v", st)
+		}
+	})
+}
+
+// The organiser may stop waiting for a guardian who never answers: the
+// key is formed from those who dealt once they reach the threshold, the
+// absent guardian is left out, and the quorum still decrypts.
+func TestFinishCeremony(t *testing.T) {
+	engines(t, func(t *testing.T, e *env) {
+		k := keys(t, 3)
+		d, err := e.s.Create(e.ctx, complete(t, e, "late", k), "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.FinishCeremony(e.ctx, "late", "a"); code(t, err) != organiser.CodeNotFixed {
+			t.Errorf("finishing the ceremony of a draft: %v", err)
+		}
+		if _, err := e.s.Fix(e.ctx, "late", d.Version, "a"); err != nil {
+			t.Fatal(err)
+		}
+		el, _ := e.p.Election("late")
+		if _, err := e.s.FinishCeremony(e.ctx, "late", "a"); code(t, err) != organiser.CodeTooFew {
+			t.Errorf("finishing with nobody dealt: %v", err)
+		}
+		// Another vote where only one of the two needed dealt.
+		lone, err := e.s.Create(e.ctx, complete(t, e, "lone", k), "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.Fix(e.ctx, "lone", lone.Version, "a"); err != nil {
+			t.Fatal(err)
+		}
+		lel, _ := e.p.Election("lone")
+		if err := k.Rounds(e.ctx, lel.Box, []int{1}); err != nil {
+			t.Fatal(err)
+		}
+		var oe *organiser.Error
+		if _, err := e.s.FinishCeremony(e.ctx, "lone", "a"); !errors.As(err, &oe) || oe.Code != organiser.CodeTooFew ||
+			!strings.Contains(oe.Message.EN, "at least 2 guardians") || !strings.Contains(oe.Message.EN, "1 have dealt") {
+			t.Errorf("finishing with one of two needed: %v", err)
+		}
+		if err := k.Rounds(e.ctx, el.Box, []int{1, 2}); err != nil {
+			t.Fatal(err)
+		}
+		st, err := e.s.FinishCeremony(e.ctx, "late", "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !st.KeyPublished || st.Phase != "keyed" || st.Guardians[0].Qualified != organiser.QualQualified ||
+			st.Guardians[1].Qualified != organiser.QualQualified || st.Guardians[2].Qualified != organiser.QualDisqualified {
+			t.Fatalf("status after finishing: %+v", st)
+		}
+		if _, err := e.s.FinishCeremony(e.ctx, "late", "a"); code(t, err) != organiser.CodeNoCeremony {
+			t.Errorf("finishing twice: %v", err)
+		}
+		if err := k.Rounds(e.ctx, el.Box, []int{3}); err == nil {
+			t.Error("the absent guardian dealt after the key was published")
+		}
+		// Guardians 1 and 2 can use the key: their heartbeats let the
+		// platform decrypt the test ciphertext with them. The absent
+		// guardian holds no share.
+		if err := k.HeartbeatsOf(e.ctx, el.Box, []int{3}); err == nil {
+			t.Error("the absent guardian posted a heartbeat")
+		}
+		if err := k.HeartbeatsOf(e.ctx, el.Box, []int{1, 2}); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for st.KeyTestedAt == 0 && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+			st, _ = e.s.Status(e.ctx, "late")
+		}
+		if !slices.Equal(st.KeyTestedBy, []int{1, 2}) {
+			t.Errorf("key test by %v, want guardians 1 and 2", st.KeyTestedBy)
 		}
 	})
 }

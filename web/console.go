@@ -44,6 +44,7 @@ func (s *Server) consoleAPI(mux *recordingMux, cop *http.CrossOriginProtection) 
 	org("POST /api/v1/organiser/votes/{id}/fix", s.fixVote)
 	org("PUT /api/v1/organiser/votes/{id}/participants", s.uploadParticipants)
 	org("GET /api/v1/organiser/votes/{id}/status", s.voteStatus)
+	org("POST /api/v1/organiser/votes/{id}/ceremony/finish", s.finishCeremony)
 	mux.Handle("POST /api/v1/operator/accounts/{account}/roles", cop.Handler(s.operator(s.grantRole)))
 	mux.Handle("DELETE /api/v1/operator/accounts/{account}/roles/{role}", cop.Handler(s.operator(s.revokeRole)))
 	mux.Handle("PUT /api/v1/operator/accounts/{account}/signature-key", cop.Handler(s.operator(s.setSignatureKey)))
@@ -92,7 +93,8 @@ func (s *Server) asOrganiser(h organiserHandler) http.HandlerFunc {
 // organiserStatus is the HTTP status of an organiser refusal.
 func organiserStatus(code string) int {
 	switch code {
-	case organiser.CodeStale, organiser.CodeFixed, organiser.CodeExists, organiser.CodeNotFixed:
+	case organiser.CodeStale, organiser.CodeFixed, organiser.CodeExists, organiser.CodeNotFixed,
+		organiser.CodeNoCeremony, organiser.CodeTooFew:
 		return http.StatusConflict
 	case organiser.CodeNotFound:
 		return http.StatusNotFound
@@ -265,6 +267,17 @@ func (s *Server) voteStatus(w http.ResponseWriter, r *http.Request, who string) 
 	writeJSON(w, http.StatusOK, st)
 }
 
+// finishCeremony publishes the key without the guardians who have not
+// answered (organiser.Service.FinishCeremony).
+func (s *Server) finishCeremony(w http.ResponseWriter, r *http.Request, who string) {
+	st, err := s.organiser.FinishCeremony(r.Context(), r.PathValue("id"), who)
+	if err != nil {
+		s.consoleFail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
 func (s *Server) grantRole(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Role string `json:"role"`
@@ -314,6 +327,7 @@ func (s *Server) consolePages(pg func(pattern string, h http.HandlerFunc)) {
 	pg("GET /console/{id}/fix", s.consoleFixPage)
 	pg("POST /console/{id}/fix", s.consoleFixForm)
 	pg("POST /console/{id}/delete", s.consoleDeleteForm)
+	pg("POST /console/{id}/finish-ceremony", s.consoleFinishCeremonyForm)
 }
 
 // consolePage starts a console page for a logged-in organiser: a reader
@@ -723,4 +737,28 @@ func (p *page) PhaseCode(code string) string {
 		}
 	}
 	return code
+}
+
+func (s *Server) consoleFinishCeremonyForm(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.consolePage(w, r, "Голосование", "Vote")
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	r.Body = http.MaxBytesReader(w, r.Body, maxJSON)
+	back := consoleURL(p, "/console/"+url.PathEscape(id))
+	if r.PostFormValue("confirm") != "yes" {
+		s.sessions.Put(r.Context(), "refusal", p.L("Отметьте, что хранители, не ответившие до сих пор, не получат долю ключа.",
+			"Tick the box to confirm the guardians who have not answered get no share of the key."))
+		http.Redirect(w, r, back+"#finish", http.StatusSeeOther)
+		return
+	}
+	if _, err := s.organiser.FinishCeremony(r.Context(), id, p.Account.ID); err != nil {
+		_, e := s.describeConsole(r, err)
+		s.sessions.Put(r.Context(), "refusal", p.L(e.Message.RU, e.Message.EN))
+		http.Redirect(w, r, back+"#finish", http.StatusSeeOther)
+		return
+	}
+	s.redirect(w, r, back, p.L("Ключ выборов сформирован из долей ответивших хранителей и опубликован в реестре.",
+		"The election key is formed from the answering guardians' deals and published on the ledger."))
 }

@@ -194,10 +194,19 @@ func TestConsoleAPI(t *testing.T) {
 		t.Errorf("a cross-site create: %d", st)
 	}
 
+	// The key cannot be formed before a quorum of guardians has dealt.
+	err = org.Call(ctx, "POST", "/api/v1/organiser/votes/poll/ceremony/finish", nil, nil)
+	if ce, ok := err.(*client.Error); !ok || ce.Status != http.StatusConflict || ce.Code != organiser.CodeTooFew {
+		t.Errorf("finishing a ceremony nobody dealt in: %v", err)
+	}
+
 	// Voters apply: one on the list is accepted, one off it is told so.
 	box, _ := e.p.Election("poll")
 	if err := k.Ceremony(ctx, box.Box); err != nil {
 		t.Fatal(err)
+	}
+	if st, code := call(t, "POST", votes+"/poll/ceremony/finish", "", nil, operatorToken, nil); st != http.StatusConflict || code != organiser.CodeNoCeremony {
+		t.Errorf("finishing a finished ceremony: %d %s", st, code)
 	}
 	voter0 := e.login(t, 0)
 	if err := voter0.Call(ctx, "POST", "/api/v1/elections/poll/application", nil, nil); err != nil {
