@@ -329,7 +329,7 @@ type electionSummary struct {
 	Training    bool                    `json:"training"`
 	Phase       string                  `json:"phase"`
 	Voting      election.Window         `json:"voting"`
-	Entries     uint64                  `json:"entries"`
+	Entries     uint64                  `json:"entries"` // committed: what /entries serves
 	Counts      election.Reconciliation `json:"counts"`
 	VerifierKey string                  `json:"log_key"`
 	Checkpoint  string                  `json:"checkpoint"`
@@ -341,12 +341,14 @@ func (s *Server) summary(e *issuance.Election) electionSummary {
 	sum.Checkpoint = string(signed)
 	e.Box.View(func(st *election.State) {
 		sum.Phase = st.Phase.Code()
-		sum.Entries = st.Next
 		sum.Counts = st.Counts
 		if m := st.Manifest; m != nil {
 			sum.Title, sum.Training, sum.Voting = m.Title, m.Training, m.Voting
 		}
 	})
+	// The state takes an entry before the ledger commits it; the count is
+	// of the committed entries, which a client can fetch.
+	sum.Entries = e.Box.Ledger().Size()
 	return sum
 }
 
@@ -498,6 +500,7 @@ func (s *Server) cast(w http.ResponseWriter, r *http.Request) {
 	}
 	rc, err := e.Box.Cast(r.Context(), req.Ballot)
 	if err != nil {
+		s.countRejected(e, err)
 		s.boxError(w, r, e, err)
 		return
 	}
@@ -526,6 +529,23 @@ func (s *Server) spoil(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]uint64{"entry": index})
+}
+
+// countRejected counts a ballot refused by a check of the state machine
+// while voting is open (Platform.BallotRejected): not one refused because
+// the server is busy or failing, nor the very same ballot sent again
+// (already on the ledger), nor one sent before the opening or after the
+// close.
+func (s *Server) countRejected(e *issuance.Election, err error) {
+	var ce *election.CheckError
+	if !errors.As(err, &ce) {
+		return
+	}
+	var phase election.Phase
+	e.Box.View(func(st *election.State) { phase = st.Phase })
+	if code := ballotbox.Code(err, phase); phase == election.PhaseOpen && code != "duplicate_ballot" {
+		s.p.BallotRejected(e.ID, code)
+	}
 }
 
 func (s *Server) boxError(w http.ResponseWriter, r *http.Request, e *issuance.Election, err error) {
