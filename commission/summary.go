@@ -27,8 +27,12 @@ type Summary struct {
 
 	Counts   *election.Reconciliation // nil before the result
 	Contests []ContestTotal           // empty before the result
-	Disputes []Dispute
-	Members  []MemberStatus
+	// Participants (applications accounted) and Rejected (ballots the
+	// platform declares it refused while voting was open), from the
+	// participants entry at the close.
+	Participants, Rejected uint64
+	Disputes               []Dispute
+	Members                []MemberStatus
 }
 
 // A ContestTotal is one contest's result summed over districts.
@@ -62,6 +66,10 @@ func (e *Election) Summary() Summary {
 	s := Summary{ID: m.ID, Title: m.Title, Training: m.Training, Phase: st.Phase,
 		Origin: e.Checkpoint.Origin, Entries: e.Checkpoint.Size, Root: e.Checkpoint.Root.String(),
 		KeyFromPlatform: e.KeyFromPlatform, Disputes: e.Disputes()}
+	for _, n := range st.Participants {
+		s.Participants += n
+	}
+	s.Rejected = st.Rejected
 	if st.Result != nil {
 		counts := st.Result.Counts
 		s.Counts = &counts
@@ -114,11 +122,13 @@ func (s Summary) Text() string {
 	} else {
 		c := s.Counts
 		fmt.Fprintf(&b, "\nReconciliation:\n")
+		fmt.Fprintf(&b, "  %-38s %d\n", "participants (applications accounted)", s.Participants)
 		fmt.Fprintf(&b, "  %-38s %d\n", "credentials issued", c.Issued)
 		fmt.Fprintf(&b, "  %-38s %d\n", "credentials that voted", c.Voted)
 		fmt.Fprintf(&b, "  %-38s %d\n", "ballots counted", c.Counted)
 		fmt.Fprintf(&b, "  %-38s %d\n", "ballots superseded by re-votes", c.Superseded)
 		fmt.Fprintf(&b, "  %-38s %d\n", "ballots spoiled (opened by voters)", c.Spoiled)
+		fmt.Fprintf(&b, "  %-38s %d\n", "ballots rejected (platform's figure)", s.Rejected)
 		for _, ct := range s.Contests {
 			fmt.Fprintf(&b, "\n%s (%s)\n", oneLine(ct.Title.EN), ct.ID)
 			for _, o := range ct.Options {

@@ -67,7 +67,7 @@ func (s *State) applyParticipants(p *Prepared) error {
 		}
 		out[d.District] = d.Count
 	}
-	s.Participants = out
+	s.Participants, s.Rejected = out, p.Entry.Participants.Rejected
 	return nil
 }
 

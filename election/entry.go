@@ -183,9 +183,12 @@ type SignatureEntry struct {
 // voters whose application to vote online was accounted — of every
 // district of the manifest, in manifest order. The platform posts it when
 // voting closes; no district may have issued more credentials than it had
-// participants.
+// participants. Rejected is the number of ballots the platform refused
+// while voting was open (omitted when zero): a figure it declares, as a
+// refused ballot never reaches the ledger.
 type ParticipantsEntry struct {
 	Districts []DistrictCount `json:"districts"`
+	Rejected  uint64          `json:"rejected,omitempty"`
 }
 
 // A DistrictCount is one district's number.

@@ -64,8 +64,9 @@ type State struct {
 	tally       map[string][]*contestSum
 	Counts      Reconciliation
 	// Participants are the voters who applied, by district, once published
-	// (nil before).
+	// (nil before); Rejected the ballots the platform declares it refused.
 	Participants map[string]uint64
+	Rejected     uint64
 
 	// After the count.
 	tallyCts   []*elgamal.Ciphertext // flattened in tally order

@@ -136,13 +136,20 @@ func (p *Platform) conduct(ctx context.Context, e *issuance.Election) {
 }
 
 // participants is the entry with the number of accounted applications of
-// each district.
+// each district and the number of ballots refused while voting was open.
 func (p *Platform) participants(ctx context.Context, e *issuance.Election) (*election.Entry, error) {
 	counts, err := p.Registry.Participants(ctx, e.ID)
 	if err != nil {
 		return nil, err
 	}
+	rejected, err := p.RejectedBallots(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
 	var pe *election.ParticipantsEntry
 	e.Box.View(func(st *election.State) { pe = st.ExpectedParticipants(counts) })
+	for _, n := range rejected {
+		pe.Rejected += n
+	}
 	return &election.Entry{Type: election.TypeParticipants, Participants: pe}, nil
 }

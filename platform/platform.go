@@ -93,6 +93,7 @@ type Platform struct {
 
 	mu        sync.RWMutex
 	elections map[string]*issuance.Election
+	rejected  rejections // ballots refused while voting was open (rejected.go)
 
 	// The background work of every election: turnout sampling for the
 	// dashboards and, with witnesses, collecting cosignatures.
@@ -351,6 +352,9 @@ func (p *Platform) background(e *issuance.Election) {
 			var snap dashboard.Snapshot
 			e.Box.View(func(st *election.State) { snap = dashboard.FromState(e.ID, st) })
 			e.Series.Record(snap)
+			if err := p.flushRejected(p.ctx, e.ID); err != nil && p.ctx.Err() == nil {
+				p.Log.Error("platform: counting rejected ballots", "election", e.ID, "err", err)
+			}
 			p.conduct(p.ctx, e)
 			p.watchPhases(p.ctx, e, seen)
 			p.archiveStep(p.ctx, e, seen)

@@ -22,7 +22,7 @@ func sample() *protocol.Protocol {
 		Election: protocol.Election{ID: "gd-2026", TitleRU: "Выборы депутатов Городской думы 2026 года", TitleEN: "City Duma election 2026",
 			Build: "7d2c5f0e9a3b41c8d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3"},
 		Ledger: protocol.Ledger{Origin: "vybory.example.ru/elections/gd-2026", Size: 1873, Root: "q5Jx0m3Q4wq6YbW3yZ9m8rTt1vUu2sSx0a1b2c3d4e8="},
-		Counts: protocol.Counts{Participants: 1388, BallotsIssued: 1312, Voted: 1207, BallotsCounted: 1207, BallotsSuperseded: 148, BallotsSpoiled: 31},
+		Counts: protocol.Counts{Participants: 1388, BallotsIssued: 1312, Voted: 1207, BallotsCounted: 1207, BallotsSuperseded: 148, BallotsSpoiled: 31, BallotsRejected: 4},
 		Contests: []protocol.Contest{
 			{ID: "mayor", TitleRU: "Глава города", TitleEN: "Mayor", Options: []protocol.Option{
 				{ID: "m1", Votes: 612, TitleRU: "Щукина Анна Сергеевна", TitleEN: "Anna Shchukina"},

@@ -158,6 +158,7 @@ func (r *renderer) render(publisher *x509.Certificate) {
 		{"Учтено бюллетеней (последний бюллетень каждого избирателя) / Ballots counted (each voter's last)", count(c.BallotsCounted)},
 		{"Заменено повторным голосованием / Superseded by a re-vote", count(c.BallotsSuperseded)},
 		{"Вскрыто избирателями для проверки, не учтено / Spoiled (opened by voters to check), not counted", count(c.BallotsSpoiled)},
+		{"Отклонено платформой при приёме (заявлено платформой) / Rejected by the platform on receipt (declared by the platform)", count(c.BallotsRejected)},
 	})
 
 	r.heading("3. Итоги голосования", "Results")

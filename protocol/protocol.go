@@ -70,6 +70,7 @@ type Counts struct {
 	BallotsCounted    uint64 `xml:"ballots-counted"`    // one per voter: the last ballot
 	BallotsSuperseded uint64 `xml:"ballots-superseded"` // replaced by a re-vote
 	BallotsSpoiled    uint64 `xml:"ballots-spoiled"`    // opened by their voters, never counted
+	BallotsRejected   uint64 `xml:"ballots-rejected"`   // refused by the platform while voting was open (declared; never on the ledger)
 }
 
 // Contest is one question's totals.
@@ -157,7 +158,7 @@ func Build(st *election.State, cp ledger.Checkpoint) (*Protocol, error) {
 		Election: Election{ID: m.ID, Training: m.Training, TitleRU: m.Title.RU, TitleEN: m.Title.EN, Build: m.Build},
 		Ledger:   Ledger{Origin: cp.Origin, Size: cp.Size, Root: cp.Root.String()},
 		Counts: Counts{BallotsIssued: res.Counts.Issued, Voted: res.Counts.Voted, BallotsCounted: res.Counts.Counted,
-			BallotsSuperseded: res.Counts.Superseded, BallotsSpoiled: res.Counts.Spoiled},
+			BallotsSuperseded: res.Counts.Superseded, BallotsSpoiled: res.Counts.Spoiled, BallotsRejected: st.Rejected},
 		Times: Times{Opened: stamp(st.OpenedAt), KeyTested: stamp(st.KeyTestedAt), Closed: stamp(st.ClosedAt), Decided: stamp(st.DecidedAt)},
 	}
 	for _, n := range st.Participants {

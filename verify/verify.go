@@ -177,6 +177,13 @@ func (r *Report) Text() string {
 	c := r.Counts
 	fmt.Fprintf(&sb, "Credentials issued %d, voted %d; ballots counted %d, superseded by re-votes %d, spoiled %d.\n",
 		c.Issued, c.Voted, c.Counted, c.Superseded, c.Spoiled)
+	if r.state.Participants != nil {
+		var participants uint64
+		for _, n := range r.state.Participants {
+			participants += n
+		}
+		fmt.Fprintf(&sb, "Participants (applications accounted) %d; ballots the platform declares it rejected %d.\n", participants, r.state.Rejected)
+	}
 	names := make([]string, 0, len(r.state.Signatures))
 	for n := range r.state.Signatures {
 		names = append(names, n)

@@ -229,8 +229,20 @@ func TestConsoleAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	cast(t, voter0, dev)
+	// Two ballots the platform refuses are counted, and declared on the
+	// ledger when voting closes.
+	for _, bad := range [][]byte{[]byte("not a ballot"), {0}} {
+		if _, err := voter0.Cast(ctx, "poll", bad); errCode(err) != "malformed_ballot" {
+			t.Fatalf("a malformed ballot: %v", err)
+		}
+	}
 	e.clock.advance(2 * time.Hour)
 	waitPhase(t, box.Box, election.PhaseTallied)
+	var rejected uint64
+	box.Box.View(func(st *election.State) { rejected = st.Rejected })
+	if rejected != 2 {
+		t.Errorf("the participants entry declares %d rejected ballots, want 2", rejected)
+	}
 
 	// Guardian 1 decrypts: the status says who.
 	postShare(t, box.Box, k, 1)
@@ -253,6 +265,15 @@ func TestConsoleAPI(t *testing.T) {
 	if status.Phase != "decided" || !status.Guardians[0].Decrypted || status.Guardians[1].Decrypted || !status.Guardians[2].Decrypted ||
 		status.Signed != 2 || !status.Commission[0].Signed || status.Counts.Voted != 1 {
 		t.Errorf("status after the result: %+v", status)
+	}
+	resp, err := http.Get(e.url + "/api/v1/elections/poll/protocol.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	xml, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(xml), "<ballots-rejected>2</ballots-rejected>") {
+		t.Errorf("the protocol does not list the 2 rejected ballots:\n%s", xml)
 	}
 }
 
