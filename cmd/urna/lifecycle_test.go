@@ -262,6 +262,18 @@ func TestWholeElection(t *testing.T) {
 				t.Error(err)
 			}
 			receipts++
+			if n == 0 {
+				// The same ballot again is refused and not counted as
+				// rejected (it is on the ledger); a changed one is both.
+				if _, err := c.Cast(ctx, "city-2027", b.Bytes()); err == nil {
+					t.Error("the same ballot was accepted twice")
+				}
+				bad := bytes.Clone(b.Bytes())
+				bad[len(bad)/2] ^= 1
+				if _, err := c.Cast(ctx, "city-2027", bad); err == nil {
+					t.Error("a changed ballot was accepted")
+				}
+			}
 		}
 	}
 
@@ -296,7 +308,7 @@ func TestWholeElection(t *testing.T) {
 		}
 	}
 	xml, _ := os.ReadFile(filepath.Join(keys, "protocol.xml"))
-	for _, want := range []string{`<participants>3</participants>`, `<option id="park" votes="3">`, `<ballots-superseded>1</ballots-superseded>`, `scheme="gost2012-256"`} {
+	for _, want := range []string{`<participants>3</participants>`, `<option id="park" votes="3">`, `<ballots-superseded>1</ballots-superseded>`, `<ballots-rejected>1</ballots-rejected>`, `scheme="gost2012-256"`} {
 		if !bytes.Contains(xml, []byte(want)) {
 			t.Errorf("the protocol lacks %s:\n%s", want, xml)
 		}
