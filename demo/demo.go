@@ -22,6 +22,7 @@ import (
 
 	"github.com/urna-vote/urna/election"
 	"github.com/urna-vote/urna/keyholders"
+	"github.com/urna-vote/urna/organiser"
 	"github.com/urna-vote/urna/platform"
 	"github.com/urna-vote/urna/registry"
 )
@@ -183,6 +184,13 @@ func voter(ctx context.Context, p *platform.Platform, id registry.Identity, info
 	}
 	if err := p.Registry.VerifyAccount(ctx, acc.ID, "demo", ip); err != nil {
 		return err
+	}
+	if id.Phone == Voter(0) {
+		// The first demo voter is also an organiser, to try the console.
+		org := organiser.New(p.DB, p.Registry, p, organiser.Options{Now: p.Config.Now, Logger: p.Log})
+		if err := org.Grant(ctx, acc.ID, organiser.RoleOrganiser, "demo"); err != nil {
+			return err
+		}
 	}
 	for _, info := range infos {
 		if _, err := p.Registry.Apply(ctx, acc.ID, info.ID, ip); err != nil {

@@ -285,8 +285,9 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
   API:       %s/api/v1/openapi.json
   voters:    %s … %s, password %s
   SMS codes: %s/api/v1/demo/sms?phone=%%2B79000000001
+  console:   %s/console/ (the organiser's console; %s is an organiser)
   load test: go run ./cmd/urna loadtest %s --voters 500 --rate 1000 --duration 20s
-`, url, url, demo.Voter(0), demo.Voter(*voters-1), demo.Password, url, url)
+`, url, url, demo.Voter(0), demo.Voter(*voters-1), demo.Password, url, url, demo.Voter(0), url)
 	})
 }
 
