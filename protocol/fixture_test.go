@@ -44,6 +44,12 @@ func sample() *protocol.Protocol {
 				{ID: "park", Options: []protocol.DistrictOption{{ID: "yes", Votes: 441}, {ID: "no", Votes: 105}}},
 			}},
 		},
+		Regions: []protocol.Region{
+			{ID: "77", Participants: 1388, Contests: []protocol.DistrictContest{
+				{ID: "mayor", Options: []protocol.DistrictOption{{ID: "m1", Votes: 612}, {ID: "m2", Votes: 493}, {ID: "m3", Votes: 102}}},
+				{ID: "park", Options: []protocol.DistrictOption{{ID: "yes", Votes: 1001}, {ID: "no", Votes: 206}}},
+			}},
+		},
 		Guardians: []protocol.Guardian{{Index: 1, Name: "Ерофеева Мария"}, {Index: 3, Name: "Юсупов Тимур"}, {Index: 4, Name: "Łukasz Żółć"}},
 		Commission: []protocol.Member{
 			{ID: "chair", Name: "Председатель Жукова Ольга", Fingerprint: "3b1f0c0f6f2b8e2f4ad2e3b0b7f86b0e2b9d3c4c1d9f0a8e7b6c5d4e3f2a1b0c",

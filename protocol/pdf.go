@@ -173,25 +173,36 @@ func (r *renderer) render(publisher *x509.Certificate) {
 		r.headedTable([]float64{textWidth - 35, 35}, []string{"L", "R"}, rows)
 	}
 
-	r.heading("4. Итоги по округам", "Results by district")
+	r.heading("4. Итоги по регионам и округам", "Results by region and district")
+	regions := make([]District, len(p.Regions))
+	for i, rg := range p.Regions {
+		regions[i] = District{ID: rg.ID, Participants: rg.Participants, Contests: rg.Contests}
+	}
 	for _, ct := range p.Contests {
 		r.subheading(bilingual(ct.TitleRU, ct.TitleEN))
-		rows := [][]string{{"Округ / District", "Вариант / Option", "Голосов / Votes"}}
-		for _, d := range p.Districts {
-			for _, dc := range d.Contests {
-				if dc.ID != ct.ID {
-					continue
-				}
-				for i, o := range dc.Options {
-					district := ""
-					if i == 0 {
-						district = d.ID
+		for _, part := range []struct {
+			head string
+			of   []District
+		}{{"Регион / Region", regions}, {"Округ / District", p.Districts}} {
+			rows := [][]string{{part.head, "Вариант / Option", "Голосов / Votes"}}
+			for _, d := range part.of {
+				for _, dc := range d.Contests {
+					if dc.ID != ct.ID {
+						continue
 					}
-					rows = append(rows, []string{district, optionTitle(ct, o.ID), count(o.Votes)})
+					for i, o := range dc.Options {
+						name := ""
+						if i == 0 {
+							name = d.ID
+						}
+						rows = append(rows, []string{name, optionTitle(ct, o.ID), count(o.Votes)})
+					}
 				}
 			}
+			if len(rows) > 1 {
+				r.headedTable([]float64{45, textWidth - 80, 35}, []string{"L", "L", "R"}, rows)
+			}
 		}
-		r.headedTable([]float64{45, textWidth - 80, 35}, []string{"L", "L", "R"}, rows)
 	}
 
 	r.heading("5. Расшифровка итогов", "Decryption of the tally")

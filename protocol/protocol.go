@@ -40,6 +40,7 @@ type Protocol struct {
 	Counts     Counts     `xml:"counts"`
 	Contests   []Contest  `xml:"results>contest"`
 	Districts  []District `xml:"districts>district"`
+	Regions    []Region   `xml:"regions>region"`
 	Guardians  []Guardian `xml:"decryption>guardian"`
 	Commission []Member   `xml:"commission>member"`
 	Disputes   []Dispute  `xml:"disputes>dispute"`
@@ -96,7 +97,16 @@ type District struct {
 	Contests     []DistrictContest `xml:"contest"`
 }
 
-// DistrictContest is one contest's counts in a district.
+// Region is the sum of its districts' counts (the manifest's district
+// region codes; regions in the order their first district appears, their
+// contests in manifest order).
+type Region struct {
+	ID           string            `xml:"id,attr"`
+	Participants uint64            `xml:"participants,attr"`
+	Contests     []DistrictContest `xml:"contest"`
+}
+
+// DistrictContest is one contest's counts in a district or region.
 type DistrictContest struct {
 	ID      string           `xml:"id,attr"`
 	Options []DistrictOption `xml:"option"`
@@ -203,6 +213,7 @@ func Build(st *election.State, cp ledger.Checkpoint) (*Protocol, error) {
 		}
 		p.Districts = append(p.Districts, pd)
 	}
+	p.Regions = regions(m, p.Districts)
 	guardians := append([]int(nil), res.Guardians...)
 	sort.Ints(guardians)
 	for _, g := range guardians {
@@ -223,6 +234,52 @@ func Build(st *election.State, cp ledger.Checkpoint) (*Protocol, error) {
 		p.Commission = append(p.Commission, mem)
 	}
 	return p, nil
+}
+
+// regions sums the districts' counts by the manifest's region codes.
+func regions(m *election.Manifest, districts []District) []Region {
+	regionOf := map[string]string{}
+	for _, d := range m.Districts {
+		regionOf[d.ID] = d.Region
+	}
+	var order []string
+	participants := map[string]uint64{}
+	votes := map[string]map[string]map[string]uint64{} // region, contest, option
+	for _, d := range districts {
+		r := regionOf[d.ID]
+		if r == "" {
+			continue
+		}
+		if _, ok := votes[r]; !ok {
+			order = append(order, r)
+			votes[r] = map[string]map[string]uint64{}
+		}
+		participants[r] += d.Participants
+		for _, c := range d.Contests {
+			if votes[r][c.ID] == nil {
+				votes[r][c.ID] = map[string]uint64{}
+			}
+			for _, o := range c.Options {
+				votes[r][c.ID][o.ID] += o.Votes
+			}
+		}
+	}
+	var out []Region
+	for _, r := range order {
+		pr := Region{ID: r, Participants: participants[r]}
+		for _, c := range m.Contests {
+			if votes[r][c.ID] == nil {
+				continue
+			}
+			rc := DistrictContest{ID: c.ID}
+			for _, o := range c.Options {
+				rc.Options = append(rc.Options, DistrictOption{ID: o.ID, Votes: votes[r][c.ID][o.ID]})
+			}
+			pr.Contests = append(pr.Contests, rc)
+		}
+		out = append(out, pr)
+	}
+	return out
 }
 
 func stamp(ms int64) string {

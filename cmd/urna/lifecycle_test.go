@@ -308,7 +308,7 @@ func TestWholeElection(t *testing.T) {
 		}
 	}
 	xml, _ := os.ReadFile(filepath.Join(keys, "protocol.xml"))
-	for _, want := range []string{`<participants>3</participants>`, `<option id="park" votes="3">`, `<ballots-superseded>1</ballots-superseded>`, `<ballots-rejected>1</ballots-rejected>`, `scheme="gost2012-256"`} {
+	for _, want := range []string{`<participants>3</participants>`, `<option id="park" votes="3">`, `<ballots-superseded>1</ballots-superseded>`, `<ballots-rejected>1</ballots-rejected>`, `<region id="77" participants="3">`, `scheme="gost2012-256"`} {
 		if !bytes.Contains(xml, []byte(want)) {
 			t.Errorf("the protocol lacks %s:\n%s", want, xml)
 		}
