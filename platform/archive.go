@@ -24,39 +24,31 @@ import (
 // Config.ArchiveKeep (default three years) and then purged, once an hour
 // at most.
 
-// archives holds each data folder's archive, opened once per process: an
-// archive cleans up what a crash left when it is opened, which must not
-// happen while another instance writes.
-var archives = struct {
-	sync.Mutex
-	byDir map[string]*archive.Archive
-}{byDir: map[string]*archive.Archive{}}
+// archiveState is the platform's archive, opened on first use, and the
+// times of its background work: when archives were last purged, and per
+// election when archiving failed last (it is retried a minute later).
+type archiveState struct {
+	mu     sync.Mutex
+	a      *archive.Archive
+	purged time.Time
+	failed map[string]time.Time
+}
 
-// archiveTimes is, per platform, when archives were last purged, and per
-// election, when archiving failed last (it is retried a minute later).
-var archiveTimes = struct {
-	sync.Mutex
-	purged map[*Platform]time.Time
-	failed map[*issuance.Election]time.Time
-}{purged: map[*Platform]time.Time{}, failed: map[*issuance.Election]time.Time{}}
-
-// Archive returns the platform's archive of closed elections.
+// Archive returns the platform's archive of closed elections. It is
+// opened once (opening cleans up what a crash left, which must not
+// happen while it writes).
 func (p *Platform) Archive() (*archive.Archive, error) {
-	dir, err := filepath.Abs(filepath.Join(p.Config.Data, "archive"))
+	p.archive.mu.Lock()
+	defer p.archive.mu.Unlock()
+	if p.archive.a != nil {
+		return p.archive.a, nil
+	}
+	a, err := archive.Open(archive.Options{Dir: filepath.Join(p.Config.Data, "archive"), Keep: p.Config.ArchiveKeep,
+		Now: p.Config.Now, Publisher: p.Publisher, Logger: p.Log})
 	if err != nil {
 		return nil, err
 	}
-	archives.Lock()
-	defer archives.Unlock()
-	if a, ok := archives.byDir[dir]; ok {
-		return a, nil
-	}
-	a, err := archive.Open(archive.Options{Dir: dir, Keep: p.Config.ArchiveKeep, Now: p.Config.Now,
-		Publisher: p.Publisher, Logger: p.Log})
-	if err != nil {
-		return nil, err
-	}
-	archives.byDir[dir] = a
+	p.archive.a = a
 	return a, nil
 }
 
@@ -92,9 +84,9 @@ func (p *Platform) archiveStep(ctx context.Context, e *issuance.Election, seen m
 		return
 	}
 	now := p.Config.Now()
-	archiveTimes.Lock()
-	failed, retry := archiveTimes.failed[e]
-	archiveTimes.Unlock()
+	p.archive.mu.Lock()
+	failed, retry := p.archive.failed[e.ID]
+	p.archive.mu.Unlock()
 	if retry && now.Sub(failed) < time.Minute {
 		return
 	}
@@ -106,16 +98,19 @@ func (p *Platform) archiveStep(ctx context.Context, e *issuance.Election, seen m
 		}
 		_, err = a.Write(ctx, archive.Source{ID: e.ID, Ledger: e.Box.Ledger(), LogKey: e.VerifierKey, View: e.Box.View})
 	}
-	archiveTimes.Lock()
-	defer archiveTimes.Unlock()
+	p.archive.mu.Lock()
+	defer p.archive.mu.Unlock()
 	if err != nil && !errors.Is(err, archive.ErrExists) {
 		if ctx.Err() == nil {
 			p.Log.Error("platform: archiving a signed election", "election", e.ID, "err", err)
 		}
-		archiveTimes.failed[e] = now
+		if p.archive.failed == nil {
+			p.archive.failed = map[string]time.Time{}
+		}
+		p.archive.failed[e.ID] = now
 		return
 	}
-	delete(archiveTimes.failed, e)
+	delete(p.archive.failed, e.ID)
 	seen["archived"] = true
 }
 
@@ -123,14 +118,13 @@ func (p *Platform) archiveStep(ctx context.Context, e *issuance.Election, seen m
 // an hour per platform.
 func (p *Platform) purgeArchives(ctx context.Context) {
 	now := p.Config.Now()
-	archiveTimes.Lock()
-	last, ok := archiveTimes.purged[p]
-	if ok && now.Sub(last) < time.Hour {
-		archiveTimes.Unlock()
+	p.archive.mu.Lock()
+	if !p.archive.purged.IsZero() && now.Sub(p.archive.purged) < time.Hour {
+		p.archive.mu.Unlock()
 		return
 	}
-	archiveTimes.purged[p] = now
-	archiveTimes.Unlock()
+	p.archive.purged = now
+	p.archive.mu.Unlock()
 	a, err := p.Archive()
 	if err == nil {
 		_, err = a.Purge(ctx)

@@ -93,7 +93,9 @@ type Platform struct {
 
 	mu        sync.RWMutex
 	elections map[string]*issuance.Election
-	rejected  rejections // ballots refused while voting was open (rejected.go)
+	rejected  rejections     // ballots refused while voting was open (rejected.go)
+	archive   archiveState   // the archive of closed elections (archive.go)
+	publisher publisherState // the key signing published protocols (publisher.go)
 
 	// The background work of every election: turnout sampling for the
 	// dashboards and, with witnesses, collecting cosignatures.

@@ -24,12 +24,12 @@ const (
 	publisherCertFile = "publisher.crt"
 )
 
-// publishers caches each data folder's publication key, loaded or made
-// once per process.
-var publishers = struct {
-	sync.Mutex
-	byDir map[string]*protocol.Publisher
-}{byDir: map[string]*protocol.Publisher{}}
+// publisherState is the platform's publication key, loaded or made on
+// first use.
+type publisherState struct {
+	mu  sync.Mutex
+	pub *protocol.Publisher
+}
 
 // Publisher returns the platform's publication key and certificate (the
 // election commission's, which signs the protocols the platform publishes),
@@ -37,20 +37,16 @@ var publishers = struct {
 // A key without its certificate is an error, never replaced: protocols
 // already published name that certificate.
 func (p *Platform) Publisher() (*protocol.Publisher, error) {
-	dir, err := filepath.Abs(p.Config.Data)
-	if err != nil {
-		return nil, err
+	p.publisher.mu.Lock()
+	defer p.publisher.mu.Unlock()
+	if p.publisher.pub != nil {
+		return p.publisher.pub, nil
 	}
-	publishers.Lock()
-	defer publishers.Unlock()
-	if pub, ok := publishers.byDir[dir]; ok {
-		return pub, nil
-	}
-	pub, err := loadOrCreatePublisher(dir, "Публикация протоколов "+p.Config.Origin)
+	pub, err := loadOrCreatePublisher(p.Config.Data, "Публикация протоколов "+p.Config.Origin)
 	if err != nil {
 		return nil, fmt.Errorf("platform: the publication key: %w", err)
 	}
-	publishers.byDir[dir] = pub
+	p.publisher.pub = pub
 	p.Log.Info("publication key", "certificate_sha256", pub.Fingerprint())
 	return pub, nil
 }

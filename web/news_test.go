@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/urna-vote/urna/demo"
+	"github.com/urna-vote/urna/election"
 )
 
 // counted counts demo elections with every commission member signing,
@@ -106,6 +107,11 @@ func TestNewsAndFeed(t *testing.T) {
 	}
 
 	counted(t, e, "demo-park", "demo-training")
+	// The conductor publishes the results of the elections nobody voted
+	// in by itself, a moment after their close.
+	for _, el := range e.p.Elections() {
+		waitPhase(t, el.Box, election.PhaseDecided)
+	}
 
 	resp, page := get(t, e.url+"/news", nil)
 	if resp.StatusCode != 200 {

@@ -27,11 +27,6 @@ type signedProtocol struct {
 	pdf  []byte
 }
 
-// signedProtocols holds the last signed exports of each election's ballot
-// box (*ballotbox.Box → *signedProtocol); they are made again once the
-// ledger grows.
-var signedProtocols sync.Map
-
 func (s *Server) protocolSignedXML(w http.ResponseWriter, r *http.Request) {
 	id, sp, ok := s.signedProtocol(w, r)
 	if !ok {
@@ -75,7 +70,7 @@ func (s *Server) signedProtocol(w http.ResponseWriter, r *http.Request) (string,
 	if !ok {
 		return "", nil, false
 	}
-	v, _ := signedProtocols.LoadOrStore(e.Box, &signedProtocol{})
+	v, _ := s.signedProtocols.LoadOrStore(e.Box, &signedProtocol{})
 	sp := v.(*signedProtocol)
 	sp.mu.Lock()
 	defer sp.mu.Unlock()

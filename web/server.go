@@ -80,8 +80,12 @@ type Server struct {
 
 	tileHandlers sync.Map // *ledger.Ledger → http.Handler
 	dashboards   sync.Map // election ID → http.Handler
-	metrics      *metrics
-	organiser    *organiser.Service // the organiser console (web/console.go)
+	// signedProtocols holds the last signed exports of each election's
+	// ballot box (*ballotbox.Box → *signedProtocol); they are made again
+	// once the ledger grows.
+	signedProtocols sync.Map
+	metrics         *metrics
+	organiser       *organiser.Service // the organiser console (web/console.go)
 }
 
 //go:embed static openapi.json
