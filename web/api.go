@@ -545,6 +545,7 @@ func (s *Server) countRejected(e *issuance.Election, err error) {
 	e.Box.View(func(st *election.State) { phase = st.Phase })
 	if code := ballotbox.Code(err, phase); phase == election.PhaseOpen && code != "duplicate_ballot" {
 		s.p.BallotRejected(e.ID, code)
+		s.metrics.rejected.WithLabelValues(e.ID, code).Inc()
 	}
 }
 

@@ -17,6 +17,7 @@ type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	rejected *prometheus.CounterVec
 }
 
 func newMetrics(s *Server) *metrics {
@@ -29,8 +30,11 @@ func newMetrics(s *Server) *metrics {
 			Name: "urna_http_request_duration_seconds", Help: "HTTP request latency by route pattern.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"route"}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "urna_ballots_rejected_total", Help: "Ballots refused by a check of the state machine while voting was open, by election and reason (the cast API's error code), since the process started.",
+		}, []string{"election", "reason"}),
 	}
-	m.reg.MustRegister(m.requests, m.duration, &electionCollector{s},
+	m.reg.MustRegister(m.requests, m.duration, m.rejected, &electionCollector{s},
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }

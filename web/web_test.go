@@ -605,6 +605,14 @@ func TestMetricsAndReadiness(t *testing.T) {
 			t.Fatalf("%s: %d", path, resp.StatusCode)
 		}
 	}
+	resp, err := http.Post(srv.URL+"/cast/v1/elections/demo-park/ballots", "application/json", strings.NewReader(`{"ballot":"bm90IGEgYmFsbG90"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("a malformed ballot: %d", resp.StatusCode)
+	}
 	rec := httptest.NewRecorder()
 	s.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body := rec.Body.String()
@@ -612,6 +620,7 @@ func TestMetricsAndReadiness(t *testing.T) {
 		`urna_http_requests_total{code="200",route="GET /api/v1/elections/{id}"} 2`,
 		`urna_ledger_entries{election="demo-park"}`,
 		`urna_ballotbox_ok{election="demo-park"} 1`,
+		`urna_ballots_rejected_total{election="demo-park",reason="malformed_ballot"} 1`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)
