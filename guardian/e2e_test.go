@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -473,4 +474,66 @@ func TestElection(t *testing.T) {
 	if !strings.Contains(string(out), fmt.Sprintf("decrypted by guardians %v", res.Guardians)) || rows < len(res.Guardians) {
 		t.Errorf("urna guardian status shows %d guardians who dealt, judged, are qualified and decrypted, want %d:\n%s", rows, len(res.Guardians), out)
 	}
+}
+
+// A guardian whose deal is on the ledger but whose deal file is lost
+// cannot sign a round-2 message. It checks the shares dealt to it itself
+// and, finding them valid, goes on without one; the platform then waits
+// for it until the organiser forms the key without its verdict
+// (Platform.FinishCeremony). Its deal still counts, and it recovers its
+// share from the ledger: its heartbeats decrypt the test ciphertext.
+func TestLostDealFile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a key ceremony with a restarted guardian")
+	}
+	w := newWorld(t, 3, 2)
+	every := 300 * time.Millisecond
+	g3 := w.startInProcess(3, every)
+	w.waitFor("guardian 3's deal", time.Minute, func(st *election.State) bool { return st.Manifest != nil && dealt(st, 3) })
+	g3.cancel()
+	if err := <-g3.done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("guardian 3 stopped with %v", err)
+	}
+	if err := os.Remove(w.keys[2] + "." + w.id + ".deal"); err != nil {
+		t.Fatal(err)
+	}
+
+	gs := map[int]*inProcess{}
+	for i := 1; i <= 3; i++ {
+		gs[i] = w.startInProcess(i, every)
+	}
+	defer func() {
+		for _, g := range gs {
+			g.cancel()
+		}
+		if t.Failed() {
+			for i, g := range gs {
+				t.Logf("--- guardian %d\n%s", i, g.log)
+			}
+		}
+	}()
+	w.waitFor("guardians 1 and 2's round-2 messages", 2*time.Minute, func(st *election.State) bool { return judged(st, 1) && judged(st, 2) })
+	deadline := time.Now().Add(time.Minute)
+	for !strings.Contains(gs[3].log.String(), "deal file is gone") {
+		if time.Now().After(deadline) {
+			t.Fatal("guardian 3 did not notice its lost deal file")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var phase election.Phase
+	w.view(func(st *election.State) { phase = st.Phase })
+	if phase != election.PhaseCeremony {
+		t.Fatalf("the election is %s without guardian 3's verdict", phase)
+	}
+
+	if _, err := w.p.FinishCeremony(context.Background(), w.id); err != nil {
+		t.Fatal(err)
+	}
+	w.view(func(st *election.State) {
+		res, err := st.Ceremony().Result()
+		if st.Phase < election.PhaseKeyed || err != nil || !slices.Equal(res.Qualified, []int{1, 2, 3}) {
+			t.Fatalf("the key of the ceremony without guardian 3's verdict (phase %s, %v): want every guardian qualified", st.Phase, err)
+		}
+	})
+	w.waitFor("guardian 3's heartbeat", 2*time.Minute, func(st *election.State) bool { return st.Heartbeats[3] != 0 })
 }
