@@ -68,11 +68,11 @@ type District struct {
 
 // Ceremony is the key ceremony's progress.
 type Ceremony struct {
-	Guardians    int  `json:"guardians"`
-	Threshold    int  `json:"threshold"`
-	Round1       int  `json:"round1"`
-	Round2       int  `json:"round2"`
-	KeyPublished bool `json:"key_published"`
+	Guardians    int   `json:"guardians"`
+	Threshold    int   `json:"threshold"`
+	Round1       int   `json:"round1"`
+	Round2       int   `json:"round2"`
+	KeyPublished bool  `json:"key_published"`
 	Heartbeats   int   `json:"heartbeats"`    // guardians with a heartbeat on the ledger
 	KeyTestedAt  int64 `json:"key_tested_at"` // Unix ms of the last key test (0: none)
 }
@@ -110,11 +110,11 @@ type Alert struct {
 func FromState(id string, st *election.State) Snapshot {
 	p := st.Progress()
 	s := Snapshot{Election: id, Phase: p.Phase.Code(), Now: p.LastTime, Entries: p.Entries, Counts: p.Counts,
-		Ceremony:   Ceremony{Guardians: p.Guardians, Threshold: p.Threshold, Round1: p.CeremonyPosted, Round2: p.CeremonyComplete, KeyPublished: p.KeyPublished,
+		Ceremony: Ceremony{Guardians: p.Guardians, Threshold: p.Threshold, Round1: p.CeremonyPosted, Round2: p.CeremonyComplete, KeyPublished: p.KeyPublished,
 			Heartbeats: p.Heartbeats, KeyTestedAt: p.KeyTestedAt},
 		Decryption: Decryption{Shares: p.SharesPublished, Threshold: p.Threshold, Result: st.Result != nil, Signatures: p.Signatures, Commission: p.Commission,
 			Disputes: p.Disputes, Unresolved: p.Unresolved},
-		Regions:    []Region{}, Series: []Point{}, Alerts: []Alert{}, Cosigners: []string{}}
+		Regions: []Region{}, Series: []Point{}, Alerts: []Alert{}, Cosigners: []string{}}
 	m := st.Manifest
 	if m == nil {
 		return s
