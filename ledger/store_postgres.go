@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/urna-vote/urna/internal/pgdurable"
 )
 
 // The store on PostgreSQL (jackc/pgx through database/sql). The durability
@@ -77,8 +79,8 @@ func preparePostgres(ctx context.Context, w, r *sql.DB, schema string, writable 
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if writable {
-		if err := checkDurable(ctx, w); err != nil {
-			return err
+		if err := pgdurable.Check(ctx, w); err != nil {
+			return fmt.Errorf("ledger: %w", err)
 		}
 		if _, err := w.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize()); err != nil {
 			return fmt.Errorf("ledger: creating schema %s: %w", schema, err)
@@ -100,27 +102,6 @@ func preparePostgres(ctx context.Context, w, r *sql.DB, schema string, writable 
 		}
 		if cur.String != schema {
 			return fmt.Errorf("ledger: the PostgreSQL connection's schema is %q, not %s (does the URL's options parameter set search_path?)", cur.String, schema)
-		}
-	}
-	return nil
-}
-
-// checkDurable refuses a server that could acknowledge a commit it has
-// not made durable, or carry on after an fsync error (the private store
-// makes the same checks): an acknowledged ballot must never be lost.
-func checkDurable(ctx context.Context, db *sql.DB) error {
-	for _, c := range []struct{ name, want, why string }{
-		{"fsync", "on", "writes must reach the disk"},
-		{"synchronous_commit", "on", "a commit must be durable before it is acknowledged"},
-		{"full_page_writes", "on", "a torn page must be recoverable"},
-		{"data_sync_retry", "off", "an fsync error must stop the server (fail-stop), never be retried"},
-	} {
-		var got string
-		if err := db.QueryRowContext(ctx, "SELECT current_setting($1)", c.name).Scan(&got); err != nil {
-			return fmt.Errorf("ledger: PostgreSQL: reading %s: %w", c.name, err)
-		}
-		if got != c.want {
-			return fmt.Errorf("ledger: PostgreSQL has %s = %s; the ledger needs %s: %s", c.name, got, c.want, c.why)
 		}
 	}
 	return nil

@@ -5,7 +5,7 @@
 // The embedded default is SQLite (modernc.org/sqlite, pure Go) in WAL mode
 // with synchronous=FULL, so a committed write survives a crash; production
 // uses PostgreSQL (jackc/pgx), which must be configured to fail-stop
-// (checkPostgres). The schema lives in migrations/*.sql, applied in order
+// (internal/pgdurable). The schema lives in migrations/*.sql, applied in order
 // at Open by pressly/goose; the SQL is a portable subset ($N placeholders,
 // TEXT, BIGINT and BYTEA columns, ON CONFLICT, application-made ids) so
 // that the same files serve both engines. Uniqueness that matters (one
@@ -27,6 +27,8 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite"
+
+	"github.com/urna-vote/urna/internal/pgdurable"
 )
 
 // A DB is the open private database.
@@ -56,9 +58,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			return nil, err
 		}
 		s = &DB{db, "postgres"}
-		if err := s.checkPostgres(ctx); err != nil {
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err = pgdurable.Check(cctx, db)
+		cancel()
+		if err != nil {
 			db.Close()
-			return nil, err
+			return nil, fmt.Errorf("store: %w", err)
 		}
 	default:
 		return nil, fmt.Errorf("store: unsupported database %q (want sqlite:PATH or postgres://…)", dsn)
@@ -81,29 +86,6 @@ func openSQLite(path string) (*sql.DB, error) {
 	// transactions from waiting on each other's locks.
 	db.SetMaxOpenConns(1)
 	return db, nil
-}
-
-// checkPostgres refuses a server that could acknowledge a write it has not
-// made durable, or survive an fsync error: a voter's application or a
-// record that a ballot was issued must not be lost after it was confirmed.
-func (s *DB) checkPostgres(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	for _, c := range []struct{ name, want, why string }{
-		{"fsync", "on", "writes must reach the disk"},
-		{"synchronous_commit", "on", "a commit must be durable before it is acknowledged"},
-		{"full_page_writes", "on", "a torn page must be recoverable"},
-		{"data_sync_retry", "off", "an fsync error must stop the server (fail-stop), never be retried"},
-	} {
-		var got string
-		if err := s.QueryRowContext(ctx, "SELECT current_setting($1)", c.name).Scan(&got); err != nil {
-			return fmt.Errorf("store: PostgreSQL: reading %s: %w", c.name, err)
-		}
-		if got != c.want {
-			return fmt.Errorf("store: PostgreSQL has %s = %s; urna needs %s: %s", c.name, got, c.want, c.why)
-		}
-	}
-	return nil
 }
 
 // migrate applies the embedded migrations not yet applied (pressly/goose),

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -92,5 +93,34 @@ func TestOldSchemaRefused(t *testing.T) {
 	}
 	if _, err := store.Open(context.Background(), "mysql://x"); err == nil {
 		t.Error("an unsupported database was accepted")
+	}
+}
+
+// A PostgreSQL server that could acknowledge a commit it has not made
+// durable is refused at Open, naming the setting.
+func TestNonDurablePostgresRefused(t *testing.T) {
+	dsn, ok := storetest.Engines(t)["postgres"]
+	if !ok {
+		t.Skip("no PostgreSQL server (URNA_TEST_POSTGRES)")
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("ALTER DATABASE " + strings.TrimPrefix(u.Path, "/") + " SET synchronous_commit = off"); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(context.Background(), dsn)
+	if err == nil {
+		s.Close()
+		t.Fatal("a server without synchronous_commit was accepted")
+	}
+	if want := "store: PostgreSQL has synchronous_commit = off; urna needs on"; !strings.Contains(err.Error(), want) {
+		t.Errorf("refusal %q, want it to contain %q", err, want)
 	}
 }
