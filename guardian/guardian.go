@@ -407,22 +407,14 @@ func (g *Guardian) beat(ctx context.Context, share *threshold.Share) error {
 // Heartbeat posts a heartbeat every Every while the election is keyed or
 // voting is open, and returns when voting closes (at once if it has).
 func (g *Guardian) Heartbeat(ctx context.Context) error {
-	if err := g.join(ctx); err != nil {
-		return err
-	}
-	if err := g.f.until(ctx, "the joint key", func(st *election.State) (bool, error) {
-		return st.Phase >= election.PhaseKeyed, nil
-	}); err != nil {
+	if err := g.awaitPhase(ctx, "the joint key", election.PhaseKeyed); err != nil {
 		return err
 	}
 	if g.f.st.Phase > election.PhaseOpen {
 		g.cfg.Log.Info("guardian: voting has closed; no heartbeats are due", "election", g.cfg.Election)
 		return nil
 	}
-	if err := g.qualified(); err != nil {
-		return err
-	}
-	share, err := g.loadShare()
+	share, err := g.ownShare()
 	if err != nil {
 		return err
 	}
@@ -451,6 +443,26 @@ func (g *Guardian) Heartbeat(ctx context.Context) error {
 	}
 }
 
+// awaitPhase joins the election and follows its ledger until it reaches
+// phase (what names it in the log while waiting).
+func (g *Guardian) awaitPhase(ctx context.Context, what string, phase election.Phase) error {
+	if err := g.join(ctx); err != nil {
+		return err
+	}
+	return g.f.until(ctx, what, func(st *election.State) (bool, error) { return st.Phase >= phase, nil })
+}
+
+// ownShare is this guardian's share of the key (loadShare), refused with
+// ErrNotQualified if the key leaves it out. The caller zeroes it.
+func (g *Guardian) ownShare() (*threshold.Share, error) {
+	if err := g.qualified(); err != nil {
+		return nil, err
+	}
+	return g.loadShare()
+}
+
+// qualified refuses with ErrNotQualified if the key leaves this guardian
+// out.
 func (g *Guardian) qualified() error {
 	res, err := g.result()
 	if err != nil {
@@ -466,12 +478,7 @@ func (g *Guardian) qualified() error {
 // decryption of it with its proofs. If its share is already on the ledger,
 // or the result already is, it does nothing.
 func (g *Guardian) Decrypt(ctx context.Context) error {
-	if err := g.join(ctx); err != nil {
-		return err
-	}
-	if err := g.f.until(ctx, "the encrypted tally", func(st *election.State) (bool, error) {
-		return st.Phase >= election.PhaseTallied, nil
-	}); err != nil {
+	if err := g.awaitPhase(ctx, "the encrypted tally", election.PhaseTallied); err != nil {
 		return err
 	}
 	if at, ok := g.f.shares[g.index]; ok {
@@ -482,10 +489,7 @@ func (g *Guardian) Decrypt(ctx context.Context) error {
 		g.cfg.Log.Info("guardian: the result is already published; no share is due", "election", g.cfg.Election)
 		return nil
 	}
-	if err := g.qualified(); err != nil {
-		return err
-	}
-	share, err := g.loadShare()
+	share, err := g.ownShare()
 	if err != nil {
 		return err
 	}

@@ -17,14 +17,9 @@ import (
 // lost machine, a guardian who withdrew). Those left out hold no share
 // of the key and cannot help decrypt.
 func (s *Service) FinishCeremony(ctx context.Context, id, by string) (Status, error) {
-	d, err := s.Get(ctx, id)
+	e, err := s.fixedElection(ctx, id)
 	if err != nil {
 		return Status{}, err
-	}
-	e, ok := s.el.Election(id)
-	if d.State != StateFixed || !ok {
-		return Status{}, refuse(CodeNotFixed, "", "Голосование ещё не зафиксировано в реестре: церемонии ключа пока нет.",
-			"The vote is not fixed on the ledger yet: there is no key ceremony so far.")
 	}
 	var phase election.Phase
 	var dealt, need int

@@ -68,14 +68,9 @@ type MemberStatus struct {
 
 // Status returns the status of a fixed vote of the console.
 func (s *Service) Status(ctx context.Context, id string) (Status, error) {
-	d, err := s.Get(ctx, id)
+	e, err := s.fixedElection(ctx, id)
 	if err != nil {
 		return Status{}, err
-	}
-	e, ok := s.el.Election(id)
-	if d.State != StateFixed || !ok {
-		return Status{}, refuse(CodeNotFixed, "", "Голосование ещё не зафиксировано в реестре: церемонии ключа пока нет.",
-			"The vote is not fixed on the ledger yet: there is no key ceremony so far.")
 	}
 	var st Status
 	var fromLedger bool
@@ -90,6 +85,20 @@ func (s *Service) Status(ctx context.Context, id string) (Status, error) {
 		}
 	}
 	return st, nil
+}
+
+// fixedElection returns the election of a vote fixed on the ledger.
+func (s *Service) fixedElection(ctx context.Context, id string) (*issuance.Election, error) {
+	d, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	e, ok := s.el.Election(id)
+	if d.State != StateFixed || !ok {
+		return nil, refuse(CodeNotFixed, "", "Голосование ещё не зафиксировано в реестре: церемонии ключа пока нет.",
+			"The vote is not fixed on the ledger yet: there is no key ceremony so far.")
+	}
+	return e, nil
 }
 
 // statusOf reads the status from a state. Before the result, which names

@@ -456,11 +456,18 @@ var consoleEvents = []consoleEvent{
 }
 
 func (s *Server) editData(p *page, d organiser.Draft, f consoleForm) consoleEdit {
-	e := consoleEdit{Form: f, Draft: d, Kinds: []string{"one_of_n", "k_of_n", "referendum"}, Levels: organiser.Levels, Events: consoleEvents}
+	return consoleEdit{Form: f, Draft: d, Kinds: []string{"one_of_n", "k_of_n", "referendum"}, Levels: organiser.Levels, Events: consoleEvents,
+		Problems: s.problems(p, d)}
+}
+
+// problems is what Fix would find wrong with d now, in the reader's
+// language, each tied to its form field.
+func (s *Server) problems(p *page, d organiser.Draft) []consoleProblem {
+	var out []consoleProblem
 	for _, pr := range s.organiser.Check(d) {
-		e.Problems = append(e.Problems, consoleProblem{Field: formField(pr.Field), Message: p.L(pr.Message.RU, pr.Message.EN)})
+		out = append(out, consoleProblem{Field: formField(pr.Field), Message: p.L(pr.Message.RU, pr.Message.EN)})
 	}
-	return e
+	return out
 }
 
 func (s *Server) consoleVotePage(w http.ResponseWriter, r *http.Request) {
@@ -584,11 +591,7 @@ type consoleFix struct {
 }
 
 func (s *Server) fixData(p *page, d organiser.Draft) consoleFix {
-	f := consoleFix{Draft: d}
-	for _, pr := range s.organiser.Check(d) {
-		f.Problems = append(f.Problems, consoleProblem{Field: formField(pr.Field), Message: p.L(pr.Message.RU, pr.Message.EN)})
-	}
-	return f
+	return consoleFix{Draft: d, Problems: s.problems(p, d)}
 }
 
 func (s *Server) consoleFixPage(w http.ResponseWriter, r *http.Request) {

@@ -54,14 +54,9 @@ func decodeDisputeRequest(data []byte) (*ballotbox.Receipt, []byte, string, erro
 	if err := noRepeatedKeys(data); err != nil {
 		return nil, nil, "", fmt.Errorf("%w: %v", errMalformed, err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var req disputeRequest
-	if err := dec.Decode(&req); err != nil {
-		return nil, nil, "", fmt.Errorf("%w: %v", errMalformed, err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, nil, "", fmt.Errorf("%w: more than one JSON value", errMalformed)
+	if err := decodeJSON(data, &req); err != nil {
+		return nil, nil, "", err
 	}
 	if len(req.Receipt) == 0 || bytes.Equal(req.Receipt, []byte("null")) {
 		return nil, nil, "", fmt.Errorf("%w: the receipt is missing", errMalformed)
@@ -309,13 +304,8 @@ type disputeError struct {
 
 // postDispute is POST /api/v1/elections/{id}/disputes.
 func (s *Server) postDispute(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxDisputeBody)
-	data, err := io.ReadAll(r.Body)
+	data, err := readBody(w, r, maxDisputeBody)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if !errors.As(err, &mbe) {
-			err = fmt.Errorf("%w: %v", errMalformed, err)
-		}
 		s.fail(w, r, err)
 		return
 	}

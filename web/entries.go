@@ -1,11 +1,9 @@
 package web
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/urna-vote/urna/ballotbox"
@@ -61,14 +59,9 @@ func decodeEntryBody(data []byte) (*election.Entry, error) {
 	if len(data) > maxEntryBody {
 		return nil, fmt.Errorf("%w: %d bytes exceeds %d", errMalformed, len(data), maxEntryBody)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var body entryBody
-	if err := dec.Decode(&body); err != nil {
-		return nil, fmt.Errorf("%w: %v", errMalformed, err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%w: more than one JSON value", errMalformed)
+	if err := decodeJSON(data, &body); err != nil {
+		return nil, err
 	}
 	if body.Time != nil {
 		return nil, fmt.Errorf("%w: an entry is posted without its time: the platform stamps it", errMalformed)
@@ -112,13 +105,8 @@ type checkFailed struct {
 }
 
 func (s *Server) postEntry(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxEntryBody)
-	data, err := io.ReadAll(r.Body)
+	data, err := readBody(w, r, maxEntryBody)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if !errors.As(err, &mbe) {
-			err = fmt.Errorf("%w: %v", errMalformed, err)
-		}
 		s.fail(w, r, err)
 		return
 	}

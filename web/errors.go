@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -170,25 +171,40 @@ var castMessages = map[string]registry.Text{
 
 var errMalformed = errors.New("malformed request")
 
-// decode reads a JSON body strictly: one object of the expected shape, no
-// unknown fields, at most limit bytes.
-func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	dec := json.NewDecoder(r.Body)
+// readBody reads a request body of at most limit bytes: a longer one is
+// an *http.MaxBytesError, a broken one errMalformed.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if !errors.As(err, &mbe) {
+			err = fmt.Errorf("%w: %v", errMalformed, err)
+		}
+		return nil, err
+	}
+	return data, nil
+}
+
+// decodeJSON decodes data, exactly one JSON value, into v, refusing
+// unknown fields; what it refuses is errMalformed.
+func decodeJSON(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
 		return fmt.Errorf("%w: %v", errMalformed, err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
 		return fmt.Errorf("%w: more than one JSON value", errMalformed)
 	}
 	return nil
+}
+
+// decode reads a JSON body strictly: one object of the expected shape, no
+// unknown fields, at most limit bytes.
+func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	data, err := readBody(w, r, limit)
+	if err != nil {
+		return err
+	}
+	return decodeJSON(data, v)
 }
