@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -151,13 +150,13 @@ func TestProposals(t *testing.T) {
 
 func freePort(t *testing.T) int { return freePortTB(t) }
 
+// freePortTB is a base port for a network of four.
 func freePortTB(t testing.TB) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	base, err := FreeBasePort(4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return base
 }
 
 // TestFourValidators runs four validators on loopback: entries submitted

@@ -3,6 +3,8 @@ package chain
 import (
 	crand "crypto/rand"
 	"fmt"
+	mrand "math/rand/v2"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -212,4 +214,40 @@ func readConfig(c *cfg.Config) error {
 	}
 	c.SetRoot(c.RootDir)
 	return c.ValidateBasic()
+}
+
+// FreeBasePort finds a base port for Testnet whose nodes' ports are all
+// free now. It looks below the kernel's ephemeral range (32768 and up on
+// Linux), where outgoing connections of other processes cannot take a
+// node's port between this check and the node's start, and starts at a
+// random place so that networks set up side by side do not meet.
+func FreeBasePort(nodes int) (int, error) {
+	const lo, hi = 20000, 32000
+	span := 10 * nodes
+	for try := 0; try < 200; try++ {
+		base := lo + 10*mrand.IntN((hi-lo-span)/10)
+		if portsFree(base, nodes) {
+			return base, nil
+		}
+	}
+	return 0, fmt.Errorf("no free ports for %d nodes between %d and %d", nodes, lo, hi)
+}
+
+func portsFree(base, nodes int) bool {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	for i := 0; i < nodes; i++ {
+		for _, p := range []int{base + 10*i, base + 10*i + 1} {
+			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+			if err != nil {
+				return false
+			}
+			ls = append(ls, l)
+		}
+	}
+	return true
 }

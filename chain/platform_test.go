@@ -2,7 +2,6 @@ package chain_test
 
 import (
 	"context"
-	"net"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -24,12 +23,11 @@ import (
 var _ types.Application = (*chain.App)(nil)
 
 func port(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	base, err := chain.FreeBasePort(4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return base
 }
 
 // TestServerOnTheNetwork runs the demo with one election's ledger on four

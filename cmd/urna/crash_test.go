@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -99,13 +98,13 @@ func TestCrashLosesNoAcknowledgedBallot(t *testing.T) {
 	})
 }
 
+// freePort is a base port for a network of four.
 func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	base, err := chain.FreeBasePort(4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return base
 }
 
 func crashTest(t *testing.T, nodes []*chain.Node) {
