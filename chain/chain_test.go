@@ -14,6 +14,7 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/node"
 	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
 	"github.com/urna-vote/urna/election"
 	"github.com/urna-vote/urna/internal/simtest"
@@ -326,6 +327,7 @@ func TestFaultyProposer(t *testing.T) {
 		t.Fatal(err)
 	}
 	stops = append(stops, func() error { n0.Stop(); n0.Wait(); return nil })
+	cnodes := []*node.Node{n0}
 	for _, home := range homes[1:] {
 		n, err := Start(home, nil)
 		if err != nil {
@@ -333,6 +335,21 @@ func TestFaultyProposer(t *testing.T) {
 		}
 		stops = append(stops, n.Stop)
 		apps = append(apps, n.App)
+		cnodes = append(cnodes, n.Node)
+	}
+	// state tells where each node is, for a failure's message.
+	state := func() string {
+		var b strings.Builder
+		for i, n := range cnodes {
+			size, _ := apps[i].Size()
+			cs, err := rpclocal.New(n).ConsensusState(context.Background())
+			if err != nil {
+				fmt.Fprintf(&b, "\nnode %d: %d entries, %v", i, size, err)
+				continue
+			}
+			fmt.Fprintf(&b, "\nnode %d: %d entries, consensus %s, mempool %d", i, size, cs.RoundState, n.Mempool().Size())
+		}
+		return b.String()
 	}
 	t.Cleanup(func() {
 		for _, s := range stops {
@@ -359,7 +376,7 @@ func TestFaultyProposer(t *testing.T) {
 				}
 				if time.Now().After(deadline) {
 					size, _ := a.Size()
-					t.Fatalf("node %d: %d of the first %d entries committed after 90 s", i, size, hi)
+					t.Fatalf("node %d: %d of the first %d entries committed after 90 s%s", i, size, hi, state())
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
