@@ -22,6 +22,7 @@ package ballotbox
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -57,6 +58,11 @@ type Options struct {
 
 	// Logger receives the box's errors; nil means slog.Default().
 	Logger *slog.Logger
+
+	// Operator, if set, is the platform's operator key: in an election
+	// whose manifest names its public key, the box signs every entry it
+	// stamps (check O1 of package election).
+	Operator ed25519.PrivateKey
 
 	// Replica, if set, is the election's ledger replicated on a network
 	// of validators (package chain): every batch is committed there before
@@ -267,6 +273,18 @@ func (b *Box) wait(r *request) (uint64, error) {
 	}
 }
 
+// sign signs e as the operator, if the election names one (opKey): with
+// the box's operator key, which must be that one.
+func (b *Box) sign(e *election.Entry, opKey []byte, opContext [32]byte) error {
+	if opKey == nil || e.Type == election.TypeElection {
+		return nil
+	}
+	if b.opts.Operator == nil || !bytes.Equal(b.opts.Operator.Public().(ed25519.PublicKey), opKey) {
+		return fmt.Errorf("ballotbox: the election's operator key is not this platform's: it cannot append")
+	}
+	return e.SignAsOperator(opContext, b.opts.Operator)
+}
+
 // stamper takes queued requests in batches, stamps and encodes them and
 // checks what it can without the state (decoding, credentials, proofs, in
 // one batch over all cores), then hands the batch to the appender.
@@ -297,6 +315,9 @@ func (b *Box) stamper() {
 			now = last
 		}
 		last = now
+		b.mu.RLock()
+		opKey, opContext := b.st.Operator()
+		b.mu.RUnlock()
 		var ok []*request
 		var raws [][]byte
 		for _, r := range batch {
@@ -306,6 +327,10 @@ func (b *Box) stamper() {
 			}
 			if r.entry != nil {
 				r.entry.Time = now
+				if err := b.sign(r.entry, opKey, opContext); err != nil {
+					b.answer(r, 0, err)
+					continue
+				}
 				raw, err := r.entry.Encode()
 				if err != nil {
 					b.answer(r, 0, fmt.Errorf("%w: %v", ErrInvalid, err))
@@ -502,7 +527,8 @@ func (b *Box) validate(index uint64, entry []byte) error {
 type Receipt struct {
 	TrackingCode string       `json:"tracking_code"`
 	Entry        uint64       `json:"entry"`
-	Time         int64        `json:"time"` // the entry's time: with the ballot, it gives the entry's exact bytes
+	Time         int64        `json:"time"`               // the entry's time: with the ballot (and Operator), it gives the entry's exact bytes
+	Operator     []byte       `json:"operator,omitempty"` // the operator's signature of the entry, if the election names an operator
 	Checkpoint   string       `json:"checkpoint"`
 	Proof        ledger.Proof `json:"proof"`
 }
@@ -527,7 +553,7 @@ func (b *Box) Cast(ctx context.Context, data []byte) (*Receipt, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Receipt{TrackingCode: code, Entry: index, Time: r.entry.Time, Checkpoint: string(signed), Proof: proof}, nil
+	return &Receipt{TrackingCode: code, Entry: index, Time: r.entry.Time, Operator: r.entry.Operator, Checkpoint: string(signed), Proof: proof}, nil
 }
 
 // Spoil appends a ballot its voter chose to open instead of casting (a

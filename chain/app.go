@@ -206,12 +206,35 @@ func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, erro
 	return &abci.ResponseInfo{Data: "urna", LastBlockHeight: a.height, LastBlockAppHash: a.appHash}, nil
 }
 
-// CheckTx admits to the mempool only entries that decode strictly.
+// CheckTx admits to the mempool only entries that decode strictly and,
+// once the election names an operator, carry its signature.
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
-	if _, err := election.DecodeEntry(req.Tx); err != nil {
+	a.mu.Lock()
+	err := a.st.CheckEntry(req.Tx)
+	a.mu.Unlock()
+	if err != nil {
 		return &abci.ResponseCheckTx{Code: CodeMalformed, Log: err.Error()}, nil
 	}
 	return &abci.ResponseCheckTx{Code: CodeOK}, nil
+}
+
+// PrepareProposal proposes the mempool's entries that the others will not
+// vote down (election.State.FilterProposal), each once: an entry that got
+// into the mempool and can never be accepted — a replay, an entry someone
+// sent without the operator's signature before the election was defined —
+// must not keep every block from being accepted.
+func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
+	seen := map[[32]byte]bool{}
+	var txs [][]byte
+	for _, tx := range req.Txs {
+		if h := sha256.Sum256(tx); !seen[h] {
+			seen[h] = true
+			txs = append(txs, tx)
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return &abci.ResponsePrepareProposal{Txs: a.st.FilterProposal(txs, rand.Reader)}, nil
 }
 
 // ProcessProposal votes against a block that repeats a transaction, or

@@ -3,6 +3,8 @@ package chain
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	crand "crypto/rand"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -266,7 +268,8 @@ func TestFourValidators(t *testing.T) {
 
 // byzantine is a validator that adds to each block it proposes a copy of
 // a transaction already in it (or, in a block without any, a replay of
-// one the network committed before) and a tampered copy of it. CometBFT
+// one the network committed before), a tampered copy of it, and an
+// issuance of its own making that the operator did not sign (check O1). CometBFT
 // makes a block without transactions after each block that changed the
 // application hash, so half of a validator's turns may fall on those.
 type byzantine struct {
@@ -303,6 +306,22 @@ func (b *byzantine) PrepareProposal(ctx context.Context, req *abci.RequestPrepar
 	bad := bytes.Clone(tx)
 	bad[len(bad)/2] ^= 1
 	res.Txs = append(res.Txs, tx, bad)
+	// And an issuance of its own making, signed with a key of its own.
+	var district string
+	b.App.View(func(st *election.State) { district = st.Manifest.Districts[0].ID })
+	forged := &election.Entry{Type: election.TypeCredential, Time: time.Now().UnixMilli(),
+		Credential: &election.CredentialEntry{Pseudonym: make([]byte, 32), District: district}}
+	crand.Read(forged.Credential.Pseudonym)
+	_, key, _ := ed25519.GenerateKey(crand.Reader)
+	var context [32]byte
+	if err := forged.SignAsOperator(context, key); err != nil {
+		return nil, err
+	}
+	raw, err := forged.Encode()
+	if err != nil {
+		return nil, err
+	}
+	res.Txs = append(res.Txs, raw)
 	return res, nil
 }
 
@@ -387,6 +406,15 @@ func TestFaultyProposer(t *testing.T) {
 		if size, root := a.Size(); size != uint64(len(entries)) || root != want {
 			t.Errorf("node %d: %d entries, root %s; want %d, %s", i, size, root, len(entries), want)
 		}
+	}
+	// Nor does a node take such an entry into its mempool.
+	forged := &election.Entry{Type: election.TypeClose, Time: time.Now().UnixMilli()}
+	raw, err := forged.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := client.BroadcastTxSync(context.Background(), raw); err != nil || res.Code == CodeOK || !strings.Contains(res.Log, election.CheckOperator) {
+		t.Errorf("an unsigned close entry offered to a node: %v %+v, want refused by O1", err, res)
 	}
 	faulty.mu.Lock()
 	defer faulty.mu.Unlock()

@@ -2,7 +2,12 @@ package chain_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/hex"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,9 +145,28 @@ func TestServerOnTheNetwork(t *testing.T) {
 	// after a crash between the network's commit and the mirror's append);
 	// restarted, the server mirrors it.
 	p.Close()
-	var closes int64
-	nodes[0].App.View(func(st *election.State) { closes = st.Manifest.Voting.Closes })
-	e, err := (&election.Entry{Type: election.TypeClose, Time: closes}).Encode()
+	var (
+		closes    int64
+		opContext [32]byte
+	)
+	nodes[0].App.View(func(st *election.State) {
+		closes = st.Manifest.Voting.Closes
+		_, opContext = st.Operator()
+	})
+	// Signed with the platform's key, as the platform would (check O1).
+	seed, err := os.ReadFile(filepath.Join(cfg.Data, "operator.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, err = hex.DecodeString(strings.TrimSpace(string(seed)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	closing := &election.Entry{Type: election.TypeClose, Time: closes}
+	if err := closing.SignAsOperator(opContext, ed25519.NewKeyFromSeed(seed)); err != nil {
+		t.Fatal(err)
+	}
+	e, err := closing.Encode()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -302,8 +302,9 @@ func (c *Client) Cast(ctx context.Context, electionID string, b []byte) (*ballot
 }
 
 // CheckReceipt checks a receipt of ballot b: the checkpoint's signature,
-// the tracking code, and that the entry made of the ballot and the
-// receipt's time is in the checkpoint's tree at the receipt's index.
+// the tracking code, and that the entry made of the ballot, the receipt's
+// time and operator signature is in the checkpoint's tree at the
+// receipt's index.
 func (e *Election) CheckReceipt(rc *ballotbox.Receipt, b *ballot.Ballot) error {
 	cp, err := ledger.OpenCheckpoint([]byte(rc.Checkpoint), e.Verifier)
 	if err != nil {
@@ -312,7 +313,7 @@ func (e *Election) CheckReceipt(rc *ballotbox.Receipt, b *ballot.Ballot) error {
 	if rc.TrackingCode != b.TrackingCode() {
 		return fmt.Errorf("client: the receipt's tracking code %s is not the ballot's %s", rc.TrackingCode, b.TrackingCode())
 	}
-	entry, err := (&election.Entry{Type: election.TypeBallot, Time: rc.Time, Ballot: &election.BallotEntry{Ballot: b.Bytes()}}).Encode()
+	entry, err := (&election.Entry{Type: election.TypeBallot, Time: rc.Time, Ballot: &election.BallotEntry{Ballot: b.Bytes()}, Operator: rc.Operator}).Encode()
 	if err != nil {
 		return err
 	}

@@ -304,6 +304,7 @@ type postBody struct {
 type postAnswer struct {
 	Entry      uint64       `json:"entry"`
 	Time       int64        `json:"time"`
+	Operator   []byte       `json:"operator"`
 	Checkpoint string       `json:"checkpoint"`
 	Proof      ledger.Proof `json:"proof"`
 
@@ -360,7 +361,7 @@ func (e *Election) post(ctx context.Context, entry *election.Entry) (*Posted, er
 	if err != nil {
 		return nil, fmt.Errorf("commission: the platform's answer: %w", err)
 	}
-	entry.Time = ans.Time
+	entry.Time, entry.Operator = ans.Time, ans.Operator
 	raw, err := entry.Encode()
 	if err != nil {
 		return nil, err

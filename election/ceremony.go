@@ -88,7 +88,8 @@ func (s *State) applyKey(p *Prepared) error {
 	s.ContextHash = ContextOf(s.manifestJSON, k.Key)
 	s.publicShares = res.PublicShares
 	s.qualified = res.Qualified
-	s.fixed = &fixedContext{ballot: s.BallotContext(), issuers: s.issuers, styles: s.styles}
+	s.fixed = &fixedContext{ballot: s.BallotContext(), issuers: s.issuers, styles: s.styles,
+		operator: s.Manifest.Operator, operatorContext: s.operatorContext}
 	s.Phase = PhaseKeyed
 	return nil
 }

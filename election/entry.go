@@ -62,6 +62,9 @@ type Entry struct {
 	Dispute      *DisputeEntry      `json:"dispute,omitempty"`
 	Resolution   *ResolutionEntry   `json:"resolution,omitempty"`
 	Participants *ParticipantsEntry `json:"participants,omitempty"`
+	// Operator is the operator's signature of the entry without it (O1),
+	// in an election whose manifest names an operator.
+	Operator []byte `json:"operator,omitempty"`
 }
 
 // A CeremonyEntry carries one key-ceremony message (package threshold's

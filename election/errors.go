@@ -5,6 +5,7 @@ import "fmt"
 // Check IDs, shared with docs/protocol.md and the output of `urna verify`.
 const (
 	CheckDecode       = "E1" // the entry decodes strictly
+	CheckOperator     = "O1" // the operator signed the entry, if the manifest names an operator
 	CheckManifest     = "E2" // the first entry defines the election; the manifest is valid
 	CheckTime         = "E3" // entry times never decrease
 	CheckPhase        = "E4" // the entry is allowed in the election's current phase

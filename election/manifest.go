@@ -27,6 +27,9 @@ type Manifest struct {
 	// Build is the SHA-256 of the platform build that defined the
 	// election, so observers can check the servers run the published code.
 	Build string `json:"build"`
+	// Operator is the Ed25519 public key of the platform that runs the
+	// election; when set, every later entry carries its signature (O1).
+	Operator []byte `json:"operator,omitempty"`
 }
 
 // Text is a user-facing string in Russian and English.
@@ -162,6 +165,9 @@ func (m *Manifest) Check() (map[string]*rsa.PublicKey, error) {
 	}
 	if !validZoneName(m.Voting.TimeZone) {
 		return nil, fmt.Errorf("voting window: %q is not an IANA time zone name", m.Voting.TimeZone)
+	}
+	if err := checkOperatorKey(m.Operator); err != nil {
+		return nil, err
 	}
 	regions := map[string]bool{}
 	for _, r := range m.Regions {

@@ -21,7 +21,9 @@ type Prepared struct {
 	ballot   *ballot.Ballot
 	district string
 	verified bool // ballot crypto (credential, shape, proofs) checked
-	err      error
+	// operatorChecked: the operator's signature verified (O1).
+	operatorChecked bool
+	err             error
 }
 
 // prepareOne decodes one entry and, if the election's context is known,
@@ -35,6 +37,12 @@ func prepareOne(index uint64, raw []byte, ctx *fixedContext) *Prepared {
 		return p
 	}
 	p.Entry = e
+	if ctx != nil && ctx.operator != nil && e.Type != TypeElection {
+		if p.err = verifyOperator(ctx.operator, ctx.operatorContext, index, e); p.err != nil {
+			return p
+		}
+		p.operatorChecked = true
+	}
 	if e.Type == TypeBallot && ctx != nil {
 		p.ballot, p.district, p.err = ctx.checkBallot(index, e.Ballot.Ballot)
 	}
@@ -47,6 +55,9 @@ type fixedContext struct {
 	ballot  *ballot.Context
 	issuers map[string]*rsa.PublicKey
 	styles  map[string]ballot.Style
+	// operator and operatorContext check O1 (operator nil: no operator).
+	operator        []byte
+	operatorContext [32]byte
 }
 
 // checkBallot decodes a ballot and checks its credential and shape (B1, B3,
@@ -141,30 +152,74 @@ func (s *State) Prepare(rand io.Reader, first uint64, raws [][]byte) []*Prepared
 
 // CheckProposal checks, without changing the state, entries proposed to
 // follow the ledger (a replicated ledger's block): each must decode, pass
-// its stateless checks (a ballot's credential, shape and proofs, batched)
+// its stateless checks (the operator's signature, O1; a ballot's credential,
+// shape and proofs, batched)
 // and not repeat what the ledger already holds (a ballot's tracking code,
 // a credential's pseudonym). It returns the first failure, or the prepared
 // entries, ready for ApplyPrepared if the state has not changed meanwhile.
 func (s *State) CheckProposal(raws [][]byte, rand io.Reader) ([]*Prepared, error) {
 	ps := s.Prepare(rand, s.Next, raws)
 	for _, p := range ps {
-		if p.err != nil {
-			return nil, p.err
-		}
-		switch e := p.Entry; e.Type {
-		case TypeBallot:
-			if p.ballot != nil {
-				if prev, dup := s.codes[keyOf(p.ballot.TrackingCode())]; dup {
-					return nil, fail(CheckUnique, p.Index, "the ballot is already on the ledger at entry %d", prev.index)
-				}
-			}
-		case TypeCredential:
-			var ps [32]byte
-			copy(ps[:], e.Credential.Pseudonym)
-			if s.pseudonyms[ps] {
-				return nil, fail(CheckIssue, p.Index, "a credential was already issued to this pseudonym")
-			}
+		if err := s.checkProposed(p); err != nil {
+			return nil, err
 		}
 	}
 	return ps, nil
+}
+
+// FilterProposal returns, in order, the entries of raws that CheckProposal
+// would not refuse one by one: what an honest validator proposes from its
+// mempool, leaving out any entry that would get the whole block voted
+// down (an entry without the operator's signature, a replayed ballot).
+func (s *State) FilterProposal(raws [][]byte, rand io.Reader) [][]byte {
+	var out [][]byte
+	for _, p := range s.Prepare(rand, s.Next, raws) {
+		if s.checkProposed(p) == nil {
+			out = append(out, p.Raw)
+		}
+	}
+	return out
+}
+
+// CheckEntry checks what CheckTx can afford for an entry offered to a
+// replicated ledger: it decodes strictly and, once the election names an
+// operator, carries its signature (O1).
+func (s *State) CheckEntry(raw []byte) error {
+	p := prepareOne(s.Next, raw, nil)
+	if p.err != nil {
+		return p.err
+	}
+	if s.Manifest == nil {
+		return nil
+	}
+	return s.checkOperator(p)
+}
+
+// checkProposed is CheckProposal's check of one prepared entry.
+func (s *State) checkProposed(p *Prepared) error {
+	if p.err != nil {
+		return p.err
+	}
+	// O1 needs the manifest; entries proposed with it are checked when
+	// applied.
+	if s.Manifest != nil {
+		if err := s.checkOperator(p); err != nil {
+			return err
+		}
+	}
+	switch e := p.Entry; e.Type {
+	case TypeBallot:
+		if p.ballot != nil {
+			if prev, dup := s.codes[keyOf(p.ballot.TrackingCode())]; dup {
+				return fail(CheckUnique, p.Index, "the ballot is already on the ledger at entry %d", prev.index)
+			}
+		}
+	case TypeCredential:
+		var ps [32]byte
+		copy(ps[:], e.Credential.Pseudonym)
+		if s.pseudonyms[ps] {
+			return fail(CheckIssue, p.Index, "a credential was already issued to this pseudonym")
+		}
+	}
+	return nil
 }

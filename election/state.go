@@ -41,10 +41,12 @@ type State struct {
 	LastTime int64
 
 	manifestJSON []byte
-	issuers      map[string]*rsa.PublicKey
-	styles       map[string]ballot.Style
-	windows      map[string]Window // by district
-	ceremony     *ceremony
+	// operatorContext binds operator signatures to the manifest (O1).
+	operatorContext [32]byte
+	issuers         map[string]*rsa.PublicKey
+	styles          map[string]ballot.Style
+	windows         map[string]Window // by district
+	ceremony        *ceremony
 
 	// Set when the key is published.
 	fixed        *fixedContext
@@ -166,6 +168,9 @@ func (s *State) ApplyPrepared(p *Prepared) error {
 	if p.err != nil {
 		return p.err
 	}
+	if err := s.checkOperator(p); err != nil {
+		return err
+	}
 	e := p.Entry
 	if e.Time < s.LastTime {
 		return fail(CheckTime, p.Index, "time %d is before the previous entry's %d", e.Time, s.LastTime)
@@ -248,6 +253,7 @@ func (s *State) applyElection(p *Prepared) error {
 		return fail(CheckManifest, p.Index, "%v", err)
 	}
 	s.Manifest, s.manifestJSON, s.issuers = m, raw, issuers
+	s.operatorContext = OperatorContextOf(raw)
 	s.styles = make(map[string]ballot.Style, len(m.Districts))
 	s.windows = make(map[string]Window, len(m.Districts))
 	for _, d := range m.Districts {

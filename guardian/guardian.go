@@ -162,8 +162,8 @@ type entryBody struct {
 }
 
 // entry is the ledger entry the body becomes at time t.
-func (b *entryBody) entry(t int64) *election.Entry {
-	return &election.Entry{Type: b.Type, Time: t, Ceremony: b.Ceremony, Share: b.Share, Heartbeat: b.Heartbeat}
+func (b *entryBody) entry(t int64, operator []byte) *election.Entry {
+	return &election.Entry{Type: b.Type, Time: t, Ceremony: b.Ceremony, Share: b.Share, Heartbeat: b.Heartbeat, Operator: operator}
 }
 
 // post sends one entry and checks the platform's answer: a checkpoint
@@ -173,6 +173,7 @@ func (g *Guardian) post(ctx context.Context, body *entryBody) (uint64, error) {
 	var out struct {
 		Entry      uint64       `json:"entry"`
 		Time       int64        `json:"time"`
+		Operator   []byte       `json:"operator"`
 		Checkpoint string       `json:"checkpoint"`
 		Proof      ledger.Proof `json:"proof"`
 	}
@@ -183,7 +184,7 @@ func (g *Guardian) post(ctx context.Context, body *entryBody) (uint64, error) {
 	if err != nil {
 		return 0, &ledgerError{fmt.Errorf("guardian: the platform acknowledged the %s entry with a checkpoint the log key does not sign: %w", body.Type, err)}
 	}
-	raw, err := body.entry(out.Time).Encode()
+	raw, err := body.entry(out.Time, out.Operator).Encode()
 	if err != nil {
 		return 0, err
 	}

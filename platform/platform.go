@@ -18,6 +18,7 @@ package platform
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -96,6 +97,9 @@ type Platform struct {
 	rejected  rejections     // ballots refused while voting was open (rejected.go)
 	archive   archiveState   // the archive of closed elections (archive.go)
 	publisher publisherState // the key signing published protocols (publisher.go)
+	// operator signs every entry of the elections it defines (check O1 of
+	// package election): only this platform appends to their ledgers.
+	operator ed25519.PrivateKey
 
 	// The background work of every election: turnout sampling for the
 	// dashboards and, with witnesses, collecting cosignatures.
@@ -123,6 +127,10 @@ func Open(ctx context.Context, cfg Config) (*Platform, error) {
 	if err != nil {
 		return nil, err
 	}
+	seed, err := loadSecret(filepath.Join(cfg.Data, "operator.key"))
+	if err != nil {
+		return nil, err
+	}
 	dsn := cfg.DB
 	if dsn == "" {
 		dsn = "sqlite:" + filepath.Join(cfg.Data, "private.db")
@@ -133,7 +141,7 @@ func Open(ctx context.Context, cfg Config) (*Platform, error) {
 	}
 	reg := registry.New(db, registry.Options{Now: cfg.Now, SMS: cfg.SMS, Secret: secret, Logger: cfg.Logger})
 	p := &Platform{
-		Config: cfg, DB: db, Registry: reg, Log: cfg.Logger,
+		Config: cfg, DB: db, Registry: reg, Log: cfg.Logger, operator: ed25519.NewKeyFromSeed(seed),
 		Issuance:  &issuance.Service{Registry: reg, Secret: secret, Now: cfg.Now},
 		elections: map[string]*issuance.Election{},
 	}
@@ -206,8 +214,10 @@ func (p *Platform) CreateElection(ctx context.Context, m *election.Manifest, inf
 	if _, ok := p.Election(m.ID); ok || m.ID == "" || strings.ContainsAny(m.ID, `/\.`) {
 		return nil, fmt.Errorf("platform: election id %q is taken or not a folder name", m.ID)
 	}
-	// The build that defines the election goes on the ledger with it.
+	// The build that defines the election goes on the ledger with it, and
+	// the key without whose signature no later entry is accepted.
 	m.Build = buildhash.Hash()
+	m.Operator = p.OperatorKey()
 	dir := filepath.Join(p.Config.Data, "elections", m.ID)
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		return nil, err
@@ -331,7 +341,7 @@ func (p *Platform) openElection(ctx context.Context, id string) (*issuance.Elect
 	}
 	e.Box, err = ballotbox.Open(ctx, ledgerAt, ballotbox.Options{
 		Origin: signer.Name(), Signer: signer, Now: p.Config.Now,
-		MaxQueue: p.Config.MaxQueue, Logger: p.Config.Logger, Replica: replica,
+		MaxQueue: p.Config.MaxQueue, Logger: p.Config.Logger, Replica: replica, Operator: p.operator,
 	})
 	if err != nil {
 		return nil, err
@@ -378,6 +388,12 @@ func (p *Platform) background(e *issuance.Election) {
 }
 
 // loadSecret reads the platform secret, creating it on first use.
+// OperatorKey is the public key the platform signs its elections' entries
+// with (DATA/operator.key holds its private seed).
+func (p *Platform) OperatorKey() ed25519.PublicKey {
+	return p.operator.Public().(ed25519.PublicKey)
+}
+
 func loadSecret(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {

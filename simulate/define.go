@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/urna-vote/urna/crypto/credential"
 	"github.com/urna-vote/urna/election"
@@ -53,6 +56,14 @@ func (r *run) define(ctx context.Context) error {
 	}
 	if m.Build == "" {
 		m.Build = "simulation"
+	}
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	r.operator, m.Operator = priv, pub
+	if err := os.WriteFile(filepath.Join(r.opts.Out, "operator-entries.key"), []byte(hex.EncodeToString(priv.Seed())+"\n"), 0o600); err != nil {
+		return err
 	}
 	if m.Districts == nil || m.Contests == nil {
 		return fmt.Errorf("simulate: the manifest needs districts and contests")

@@ -26,6 +26,8 @@ type run struct {
 	clock   int64
 	issuers map[string]*credential.Issuer
 	members map[string]ed25519.PrivateKey
+	// operator signs every entry after the manifest (check O1).
+	operator ed25519.PrivateKey
 	// prepared holds entries batch-verified for the index they will take;
 	// the validator applies them without checking their proofs again.
 	prepared  map[uint64]*election.Prepared
@@ -119,13 +121,24 @@ func (r *run) tick(ms int64) int64 {
 func (r *run) appendEntries(ctx context.Context, es ...*election.Entry) (uint64, error) {
 	raws := make([][]byte, len(es))
 	for i, e := range es {
-		b, err := e.Encode()
+		b, err := r.encode(e)
 		if err != nil {
 			return 0, err
 		}
 		raws[i] = b
 	}
 	return r.appendRaw(ctx, raws)
+}
+
+// encode signs an entry as the operator, as a platform does (none for the
+// manifest itself), and encodes it.
+func (r *run) encode(e *election.Entry) ([]byte, error) {
+	if key, context := r.st.Operator(); key != nil && e.Type != election.TypeElection {
+		if err := e.SignAsOperator(context, r.operator); err != nil {
+			return nil, err
+		}
+	}
+	return e.Encode()
 }
 
 // appendRaw prepares (batch-verifies) raw entries for the indices they will

@@ -9,7 +9,9 @@
 //
 // The simulation holds every key in one process, which a real election
 // never does: it exists to test and measure, and the files it writes
-// (operator.key above all) are for tests that play a malicious operator.
+// (operator.key, the log key, and operator-entries.key, the seed of the
+// key that signs entries, above all) are for tests that play a malicious
+// operator.
 package simulate
 
 import (

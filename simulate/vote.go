@@ -177,7 +177,7 @@ func (r *run) appendCasts(ctx context.Context, batch []*voter, casts []*cast) er
 	raws := make([][]byte, len(casts))
 	for i, c := range casts {
 		e := &election.Entry{Type: election.TypeBallot, Time: r.tick(5), Ballot: &election.BallotEntry{Ballot: c.ballot}}
-		raw, err := e.Encode()
+		raw, err := r.encode(e)
 		if err != nil {
 			return err
 		}

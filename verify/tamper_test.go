@@ -3,11 +3,14 @@ package verify_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -62,12 +65,15 @@ type fixture struct {
 	t     *testing.T
 	dir   string
 	lines [][]byte
+	// operator: the tamper is a malicious operator's, who also holds the
+	// key that signs entries (check O1) and signs what it changes.
+	operator bool
 }
 
 func newFixture(t *testing.T) *fixture {
 	src := simulated(t)
 	dir := t.TempDir()
-	for _, name := range []string{"ledger.jsonl", "checkpoint", "log.pub", "operator.key"} {
+	for _, name := range []string{"ledger.jsonl", "checkpoint", "log.pub", "operator.key", "operator-entries.key"} {
 		b, err := os.ReadFile(filepath.Join(src, name))
 		if err != nil {
 			t.Fatal(err)
@@ -92,12 +98,33 @@ func (f *fixture) entry(i int) *election.Entry {
 	return e
 }
 
-func (f *fixture) set(i int, e *election.Entry) {
+// set replaces entry i with e.
+func (f *fixture) set(i int, e *election.Entry) { f.lines[i] = f.encode(e) }
+
+// encode encodes e, signing it first if the tamper is the operator's.
+func (f *fixture) encode(e *election.Entry) []byte {
+	if f.operator && e.Type != election.TypeElection {
+		seed, err := os.ReadFile(filepath.Join(f.dir, "operator-entries.key"))
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		seed, err = hex.DecodeString(strings.TrimSpace(string(seed)))
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		manifest, err := json.Marshal(f.entry(0).Election)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		if err := e.SignAsOperator(election.OperatorContextOf(manifest), ed25519.NewKeyFromSeed(seed)); err != nil {
+			f.t.Fatal(err)
+		}
+	}
 	b, err := e.Encode()
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	f.lines[i] = b
+	return b
 }
 
 // find returns the indices of entries of a type.
@@ -148,15 +175,15 @@ func (f *fixture) verify(operator bool, receipts ...string) *Report {
 	return r
 }
 
-// wantFailure checks the report failed with check id at entry index (−2:
-// any entry).
-func wantFailure(t *testing.T, r *Report, id string, index int64) {
+// wantFailure checks the report failed with check id (or one of others)
+// at entry index (−2: any entry).
+func wantFailure(t *testing.T, r *Report, id string, index int64, others ...string) {
 	t.Helper()
 	if r.OK {
 		t.Fatalf("verification passed; want %s at entry %d", id, index)
 	}
 	for _, f := range r.Failures {
-		if f.Check == id && (index == -2 || f.Index == index) {
+		if (f.Check == id || slices.Contains(others, f.Check)) && (index == -2 || f.Index == index) {
 			return
 		}
 	}
@@ -200,10 +227,15 @@ func both(t *testing.T, tamper func(f *fixture) (id string, index int64)) {
 	for _, operator := range []bool{false, true} {
 		t.Run(fmt.Sprintf("operator=%v", operator), func(t *testing.T) {
 			f := newFixture(t)
+			f.operator = operator
 			id, index := tamper(f)
 			r := f.verify(operator)
 			if !operator {
+				// An outsider cannot sign a changed entry either: it
+				// fails O1 where the operator's would fail id.
 				wantFailure(t, r, CheckRoot, -1)
+				wantFailure(t, r, id, index, election.CheckOperator)
+				return
 			}
 			wantFailure(t, r, id, index)
 		})
@@ -328,7 +360,7 @@ func TestTamperUnissuedCredential(t *testing.T) {
 		closeAt := f.find(election.TypeClose)[0]
 		prev := f.entry(closeAt - 1)
 		e := &election.Entry{Type: election.TypeBallot, Time: prev.Time, Ballot: &election.BallotEntry{Ballot: b.Bytes()}}
-		raw, _ := e.Encode()
+		raw := f.encode(e)
 		f.lines = append(f.lines[:closeAt], append([][]byte{raw}, f.lines[closeAt:]...)...)
 		return election.CheckCredential, int64(closeAt)
 	})
@@ -351,7 +383,7 @@ func insertBeforeClose(f *fixture, i int) int64 {
 	closeAt := f.find(election.TypeClose)[0]
 	e := f.entry(i)
 	e.Time = f.entry(closeAt - 1).Time
-	raw, _ := e.Encode()
+	raw := f.encode(e)
 	f.lines = append(f.lines[:closeAt], append([][]byte{raw}, f.lines[closeAt:]...)...)
 	return int64(closeAt)
 }

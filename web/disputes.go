@@ -111,7 +111,7 @@ func parseReceipt(raw []byte) (*ballotbox.Receipt, []byte, error) {
 		return nil, nil, fmt.Errorf("%w: %v", errReceiptForm, err)
 	}
 	if !bytes.Equal(canonical, compact.Bytes()) {
-		return nil, nil, fmt.Errorf("%w: its fields are not exactly tracking_code, entry, time, checkpoint and proof, in canonical form", errReceiptForm)
+		return nil, nil, fmt.Errorf("%w: its fields are not exactly tracking_code, entry, time, operator (if any), checkpoint and proof, in canonical form", errReceiptForm)
 	}
 	if rc.TrackingCode == "" || rc.Checkpoint == "" {
 		return nil, nil, fmt.Errorf("%w: no tracking code or checkpoint", errReceiptForm)

@@ -67,6 +67,9 @@ func decodeEntryBody(data []byte) (*election.Entry, error) {
 		return nil, fmt.Errorf("%w: an entry is posted without its time: the platform stamps it", errMalformed)
 	}
 	e := body.Entry
+	if e.Operator != nil {
+		return nil, fmt.Errorf("%w: an entry is posted without the operator's signature: the platform signs it", errMalformed)
+	}
 	if !selfAuthenticating[e.Type] {
 		return nil, &entryTypeError{e.Type}
 	}
@@ -83,11 +86,12 @@ func decodeEntryBody(data []byte) (*election.Entry, error) {
 }
 
 // appended is the answer to a posted entry: where it is on the ledger,
-// the time the platform stamped, and a checkpoint signed after it was
+// the time the platform stamped and its signature, and a checkpoint signed after it was
 // appended, with the proof that it holds the entry.
 type appended struct {
 	Entry      uint64       `json:"entry"`
 	Time       int64        `json:"time"`
+	Operator   []byte       `json:"operator,omitempty"` // the platform's signature of the entry (check O1)
 	Checkpoint string       `json:"checkpoint"`
 	Proof      ledger.Proof `json:"proof"`
 }
@@ -137,7 +141,7 @@ func (s *Server) postEntry(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, appended{Entry: index, Time: entry.Time, Checkpoint: string(signed), Proof: proof})
+	writeJSON(w, http.StatusCreated, appended{Entry: index, Time: entry.Time, Operator: entry.Operator, Checkpoint: string(signed), Proof: proof})
 }
 
 // entryError writes the refusal of a posted entry.
