@@ -2,6 +2,7 @@ package ballotbox_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"path/filepath"
@@ -430,5 +431,58 @@ func TestRegionWindow(t *testing.T) {
 	// Voters of district d1 still vote.
 	if _, err := te.box.Cast(ctx, te.ballot(t, te.issue(t), 0).Bytes()); err != nil {
 		t.Errorf("ballot in d1 at 10 h: %v", err)
+	}
+}
+
+// TestOperatorSignsEntries: in an election whose manifest names the
+// operator's key, the box signs every entry it stamps, so the state
+// machine accepts them (check O1); a box holding another key refuses to
+// append and says why.
+func TestOperatorSignsEntries(t *testing.T) {
+	ctx := context.Background()
+	base := newElection(t, 0)
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	_, other, _ := ed25519.GenerateKey(rand.Reader)
+	for _, tc := range []struct {
+		name string
+		key  ed25519.PrivateKey
+		ok   bool
+	}{{"own key", priv, true}, {"another key", other, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := base.opts
+			opts.Operator = tc.key
+			box, err := ballotbox.Open(ctx, filepath.Join(t.TempDir(), "ledger.db"), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer box.Close()
+			m := *base.m
+			m.Operator = pub
+			keys := keyholders.Generate(3, []string{"m1"})
+			if err := keys.Fill(&m, 2, nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := box.Append(ctx, &election.Entry{Type: election.TypeElection, Election: &m}); err != nil {
+				t.Fatal(err)
+			}
+			err = keys.Ceremony(ctx, box)
+			if tc.ok && err != nil {
+				t.Fatalf("ceremony: %v", err)
+			}
+			if !tc.ok && (err == nil || !strings.Contains(err.Error(), "operator key is not this platform's")) {
+				t.Fatalf("ceremony with another key: %v, want a refusal naming the operator key", err)
+			}
+			if !tc.ok {
+				return
+			}
+			raw, err := box.Ledger().Entry(ctx, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, err := election.DecodeEntry(raw)
+			if err != nil || len(e.Operator) != ed25519.SignatureSize {
+				t.Fatalf("entry 1: %v, operator signature of %d bytes", err, len(e.Operator))
+			}
+		})
 	}
 }
