@@ -45,14 +45,28 @@ func NewCollector(policy *Policy, log Log, hc *http.Client, lg *slog.Logger) *Co
 	return &Collector{policy: policy, log: log, hc: hc, lg: lg, changed: make(chan struct{}), sizes: map[string]uint64{}}
 }
 
-// Run collects until ctx ends, checking the log every interval.
+// Run collects until ctx ends, checking the log every interval. A
+// checkpoint some witness did not cosign (it was starting, or could not be
+// reached) is sent again after interval, then twice as long each time up
+// to a minute, until all cosign or the log grows: the last checkpoint of
+// an election, after which nothing is appended, must not stay without
+// cosignatures because of one failed request.
 func (c *Collector) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	var last ledger.Checkpoint
+	var (
+		last    ledger.Checkpoint
+		retryAt time.Time // zero: nothing to retry
+		wait    = interval
+	)
 	for {
-		if cp, signed := c.log.Checkpoint(); cp != last && cp.Size > 0 {
-			c.collect(ctx, cp, signed)
+		cp, signed := c.log.Checkpoint()
+		if cp.Size > 0 && (cp != last || !retryAt.IsZero() && !time.Now().Before(retryAt)) {
+			if c.collect(ctx, cp, signed) {
+				retryAt, wait = time.Time{}, interval
+			} else {
+				retryAt, wait = time.Now().Add(wait), min(2*wait, time.Minute)
+			}
 			last = cp
 		}
 		select {
@@ -63,19 +77,22 @@ func (c *Collector) Run(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// collect asks every witness to cosign cp.
-func (c *Collector) collect(ctx context.Context, cp ledger.Checkpoint, signed []byte) {
+// collect asks every witness to cosign cp, and tells whether every one
+// with an address did.
+func (c *Collector) collect(ctx context.Context, cp ledger.Checkpoint, signed []byte) bool {
 	type answer struct {
 		name string
 		line []byte
 	}
 	answers := make(chan answer, len(c.policy.Witnesses))
 	var wg sync.WaitGroup
+	asked := 0
 	for _, w := range c.policy.Witnesses {
 		url := c.policy.URLs[w.Name()]
 		if url == "" {
 			continue
 		}
+		asked++
 		wg.Add(1)
 		go func(name, url string) {
 			defer wg.Done()
@@ -116,8 +133,10 @@ func (c *Collector) collect(ctx context.Context, cp ledger.Checkpoint, signed []
 	wg.Wait()
 	close(answers)
 	out := append([]byte(nil), signed...)
+	answered := 0
 	for a := range answers {
 		out = append(out, a.line...)
+		answered++
 	}
 	names := make([]string, 0)
 	for name := range Signatures(out, c.policy.Witnesses) {
@@ -128,6 +147,7 @@ func (c *Collector) collect(ctx context.Context, cp ledger.Checkpoint, signed []
 	close(c.changed)
 	c.changed = make(chan struct{})
 	c.mu.Unlock()
+	return answered == asked
 }
 
 // Latest returns the latest checkpoint sent to the witnesses, with the
