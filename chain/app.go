@@ -31,6 +31,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"slices"
 	"sync"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -72,11 +73,11 @@ type App struct {
 	cp     ledger.Checkpoint
 	signed []byte
 
-	// The block last checked by ProcessProposal, prepared (decoded and
-	// batch-verified) for the state as it was: FinalizeBlock of the same
-	// block applies it without verifying it again.
+	// The entries of the block last proposed (PrepareProposal) or checked
+	// (ProcessProposal), prepared (decoded and batch-verified) for the
+	// state as it was: FinalizeBlock of the same entries applies them
+	// without verifying them again.
 	checked struct {
-		hash []byte
 		next uint64
 		ps   []*election.Prepared
 	}
@@ -234,7 +235,13 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return &abci.ResponsePrepareProposal{Txs: a.st.FilterProposal(txs, rand.Reader)}, nil
+	ps := a.st.FilterProposal(txs, rand.Reader)
+	a.checked.next, a.checked.ps = a.st.Next, ps
+	out := make([][]byte, len(ps))
+	for i, p := range ps {
+		out[i] = p.Raw
+	}
+	return &abci.ResponsePrepareProposal{Txs: out}, nil
 }
 
 // ProcessProposal votes against a block that repeats a transaction, or
@@ -256,7 +263,7 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 	if err != nil {
 		return reject, nil
 	}
-	a.checked.hash, a.checked.next, a.checked.ps = bytes.Clone(req.Hash), a.st.Next, ps
+	a.checked.next, a.checked.ps = a.st.Next, ps
 	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
 }
 
@@ -268,7 +275,8 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	rest := req.Txs
 	done := 0
-	reuse := len(req.Hash) > 0 && bytes.Equal(req.Hash, a.checked.hash) && a.checked.next == a.st.Next && len(a.checked.ps) == len(req.Txs)
+	reuse := a.checked.next == a.st.Next && slices.EqualFunc(a.checked.ps, req.Txs,
+		func(p *election.Prepared, tx []byte) bool { return bytes.Equal(p.Raw, tx) })
 	for len(rest) > 0 {
 		var ps []*election.Prepared
 		if reuse {
@@ -296,7 +304,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		done += failed + 1
 		rest = rest[failed+1:]
 	}
-	a.checked.hash, a.checked.ps = nil, nil
+	a.checked.ps = nil
 	if len(req.Txs) > 0 {
 		a.blocks++
 	}

@@ -168,14 +168,16 @@ func (s *State) CheckProposal(raws [][]byte, rand io.Reader) ([]*Prepared, error
 }
 
 // FilterProposal returns, in order, the entries of raws that CheckProposal
-// would not refuse one by one: what an honest validator proposes from its
+// would not refuse one by one — what an honest validator proposes from its
 // mempool, leaving out any entry that would get the whole block voted
-// down (an entry without the operator's signature, a replayed ballot).
-func (s *State) FilterProposal(raws [][]byte, rand io.Reader) [][]byte {
-	var out [][]byte
+// down (an entry without the operator's signature, a replayed ballot) —
+// prepared for the indexes they will take.
+func (s *State) FilterProposal(raws [][]byte, rand io.Reader) []*Prepared {
+	var out []*Prepared
 	for _, p := range s.Prepare(rand, s.Next, raws) {
 		if s.checkProposed(p) == nil {
-			out = append(out, p.Raw)
+			p.Index = s.Next + uint64(len(out))
+			out = append(out, p)
 		}
 	}
 	return out
