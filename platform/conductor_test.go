@@ -9,6 +9,7 @@ import (
 	"github.com/urna-vote/urna/ballotbox"
 	"github.com/urna-vote/urna/election"
 	"github.com/urna-vote/urna/internal/storetest"
+	"github.com/urna-vote/urna/issuance"
 	"github.com/urna-vote/urna/keyholders"
 	"github.com/urna-vote/urna/platform"
 	"github.com/urna-vote/urna/registry"
@@ -18,6 +19,36 @@ import (
 type clock struct{ ms atomic.Int64 }
 
 func (c *clock) now() time.Time { return time.UnixMilli(c.ms.Load()) }
+
+// keyedElection creates election id on p (a training vote, open to every
+// verified account, if training) — one district, one question,
+// voting for twelve hours from start, three guardians of whom two decrypt,
+// one commission member — holds its key ceremony and waits for the key.
+// It returns the election and its key holders.
+func keyedElection(t *testing.T, p *platform.Platform, id string, training bool, start time.Time, info registry.ElectionInfo) (*issuance.Election, *keyholders.Keys) {
+	t.Helper()
+	ctx := context.Background()
+	tx := func(s string) election.Text { return election.Text{RU: s, EN: s} }
+	m := &election.Manifest{ID: id, Title: tx("Проверка " + id), Training: training,
+		Voting:    election.Window{Opens: start.UnixMilli(), Closes: start.Add(12 * time.Hour).UnixMilli(), TimeZone: "Europe/Moscow"},
+		Districts: []election.District{{ID: "d1", Name: tx("Округ"), Region: "77"}},
+		Contests: []election.Contest{{ID: "q", Title: tx("Вопрос"), Kind: election.KindOneOfN, Min: 1, Max: 1,
+			Districts: []string{}, Options: []election.Option{{ID: "a", Title: tx("А")}, {ID: "b", Title: tx("Б")}}}},
+	}
+	k := keyholders.Generate(3, []string{"m1"})
+	if err := k.Fill(m, 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	e, err := p.CreateElection(ctx, m, info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Ceremony(ctx, e.Box); err != nil {
+		t.Fatal(err)
+	}
+	waitPhase(t, e.Box, election.PhaseKeyed)
+	return e, k
+}
 
 // waitPhase waits up to ten seconds for the election to reach phase.
 func waitPhase(t *testing.T, box *ballotbox.Box, want election.Phase) {
@@ -49,25 +80,7 @@ func TestConductor(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	tx := func(s string) election.Text { return election.Text{RU: s, EN: s} }
-	m := &election.Manifest{ID: "conducted", Title: tx("Проверка"),
-		Voting:    election.Window{Opens: start.UnixMilli(), Closes: start.Add(12 * time.Hour).UnixMilli(), TimeZone: "Europe/Moscow"},
-		Districts: []election.District{{ID: "d1", Name: tx("Округ"), Region: "77"}},
-		Contests: []election.Contest{{ID: "q", Title: tx("Вопрос"), Kind: election.KindOneOfN, Min: 1, Max: 1,
-			Districts: []string{}, Options: []election.Option{{ID: "a", Title: tx("А")}, {ID: "b", Title: tx("Б")}}}},
-	}
-	k := keyholders.Generate(3, []string{"m1"})
-	if err := k.Fill(m, 2, nil); err != nil {
-		t.Fatal(err)
-	}
-	e, err := p.CreateElection(ctx, m, registry.ElectionInfo{Level: "municipal", ApplicationsClose: start})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := k.Ceremony(ctx, e.Box); err != nil {
-		t.Fatal(err)
-	}
-	waitPhase(t, e.Box, election.PhaseKeyed)
+	e, k := keyedElection(t, p, "conducted", false, start, registry.ElectionInfo{Level: "municipal", ApplicationsClose: start})
 	time.Sleep(1500 * time.Millisecond) // the conductor must not open early
 	waitPhase(t, e.Box, election.PhaseKeyed)
 

@@ -6,9 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/urna-vote/urna/election"
 	"github.com/urna-vote/urna/internal/storetest"
-	"github.com/urna-vote/urna/keyholders"
 	"github.com/urna-vote/urna/notify"
 	"github.com/urna-vote/urna/platform"
 	"github.com/urna-vote/urna/registry"
@@ -27,30 +25,9 @@ func TestNotificationChoices(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	tx := func(s string) election.Text { return election.Text{RU: s, EN: s} }
-	create := func(id string, notifyOf []string) *election.Manifest {
-		m := &election.Manifest{ID: id, Title: tx("Учебное голосование " + id), Training: true,
-			Voting:    election.Window{Opens: start.UnixMilli(), Closes: start.Add(12 * time.Hour).UnixMilli(), TimeZone: "Europe/Moscow"},
-			Districts: []election.District{{ID: "d1", Name: tx("Округ"), Region: "77"}},
-			Contests: []election.Contest{{ID: "q", Title: tx("Вопрос"), Kind: election.KindOneOfN, Min: 1, Max: 1,
-				Districts: []string{}, Options: []election.Option{{ID: "a", Title: tx("А")}, {ID: "b", Title: tx("Б")}}}},
-		}
-		k := keyholders.Generate(3, []string{"m1"})
-		if err := k.Fill(m, 2, nil); err != nil {
-			t.Fatal(err)
-		}
-		e, err := p.CreateElection(ctx, m, registry.ElectionInfo{Level: "municipal", ApplicationsClose: start, Notify: notifyOf})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := k.Ceremony(ctx, e.Box); err != nil {
-			t.Fatal(err)
-		}
-		waitPhase(t, e.Box, election.PhaseKeyed)
-		return m
+	for id, notifyOf := range map[string][]string{"all": nil, "ended": {notify.EventVotingEnded}} {
+		keyedElection(t, p, id, true, start, registry.ElectionInfo{Level: "municipal", ApplicationsClose: start, Notify: notifyOf})
 	}
-	create("all", nil)
-	create("ended", []string{notify.EventVotingEnded})
 
 	const phone = "+79001234567"
 	acc, err := p.Registry.Register(ctx, registry.Identity{FullName: "Иванова Мария Петровна", BirthDate: "1980-01-02",
