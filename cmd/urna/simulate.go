@@ -59,6 +59,6 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	secs := time.Since(start).Seconds()
 	fmt.Fprintf(stdout, "simulated %d voters: %d ballots cast (%d spoiled), %d ledger entries in %.1f s (%.0f ballots/s)\n",
 		*voters, sum.Ballots, sum.Spoiled, sum.Entries, secs, float64(sum.Ballots)/secs)
-	fmt.Fprintf(stdout, "wrote %s/ledger.jsonl, checkpoint, log.pub, expected.json, operator.key\n", *out)
+	fmt.Fprintf(stdout, "wrote %s/ledger.jsonl, checkpoint, log.pub, expected.json, operator.key, operator-entries.key\n", *out)
 	return nil
 }
