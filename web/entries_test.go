@@ -230,6 +230,7 @@ func TestEntriesRefused(t *testing.T) {
 		{"garbage", `not json at all`, 400, "malformed_json"},
 		{"two values", `{"type":"heartbeat","heartbeat":{"guardian":1,"seen":1,"share":"AA=="}} {}`, 400, "malformed_json"},
 		{"time", `{"type":"heartbeat","time":5,"heartbeat":{"guardian":1,"seen":1,"share":"AA=="}}`, 400, "malformed_json"},
+		{"operator signature", `{"type":"heartbeat","heartbeat":{"guardian":1,"seen":1,"share":"AA=="},"operator":"AA=="}`, 400, "malformed_json"},
 		{"unknown field", `{"type":"heartbeat","heartbeat":{"guardian":1,"seen":1,"share":"AA==","extra":1}}`, 400, "malformed_json"},
 		{"other payload", `{"type":"heartbeat","share":{"guardian":1,"share":"AA=="}}`, 400, "malformed_json"},
 		{"two payloads", `{"type":"share","share":{"guardian":1,"share":"AA=="},"heartbeat":{"guardian":1,"seen":1,"share":"AA=="}}`, 400, "malformed_json"},
